@@ -1,0 +1,82 @@
+// The evaluator's view of time series. The exporter's short-term store and the unit-test runner's
+// in-memory store both implement Storage, so one evaluator serves the daemon and the tests.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace re2 {
+class RE2;
+}
+
+namespace inferwatch::rules {
+
+// A label set, kept sorted by name; "__name__" holds the metric name.
+class Labels {
+ public:
+  using Pair = std::pair<std::string, std::string>;
+  Labels() = default;
+  explicit Labels(std::vector<Pair> pairs);  // sorts; later duplicates win
+
+  const std::vector<Pair>& pairs() const { return pairs_; }
+  std::string_view Get(std::string_view name) const;  // "" when absent
+  bool Has(std::string_view name) const;
+  void Set(std::string_view name, std::string_view value);  // empty value removes
+  void Remove(std::string_view name);
+  std::string_view MetricName() const { return Get("__name__"); }
+  std::uint64_t Hash() const;
+  std::string ToString() const;  // name{a="b", c="d"} as Prometheus prints it
+  bool empty() const { return pairs_.empty(); }
+  friend bool operator==(const Labels&, const Labels&) = default;
+  friend auto operator<=>(const Labels&, const Labels&) = default;
+
+ private:
+  std::vector<Pair> pairs_;
+};
+
+enum class MatchType { kEqual, kNotEqual, kRegexMatch, kRegexNoMatch };
+
+struct LabelMatcher {
+  MatchType type = MatchType::kEqual;
+  std::string name;
+  std::string value;
+  std::shared_ptr<const re2::RE2> regex;  // fully anchored, set for the regex kinds
+  bool Matches(std::string_view label_value) const;  // absent labels match as ""
+};
+
+struct SamplePoint {
+  std::int64_t t_ms = 0;
+  double v = 0;
+};
+
+// Prometheus's staleness marker: a NaN with this exact bit pattern.
+inline constexpr std::uint64_t kStaleNaNBits = 0x7ff0000000000002ULL;
+inline double StaleNaN() {
+  double d;
+  std::memcpy(&d, &kStaleNaNBits, sizeof d);
+  return d;
+}
+inline bool IsStaleNaN(double v) {
+  std::uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  return bits == kStaleNaNBits;
+}
+
+class Storage {
+ public:
+  using SeriesVisitor = std::function<void(const Labels&, std::span<const SamplePoint>)>;
+  virtual ~Storage() = default;
+  // Visits each series that matches every matcher and has samples in [mint_ms, maxt_ms], with
+  // those samples in time order (staleness markers included).
+  virtual void Select(std::span<const LabelMatcher> matchers, std::int64_t mint_ms,
+                      std::int64_t maxt_ms, const SeriesVisitor& visit) const = 0;
+};
+
+}  // namespace inferwatch::rules

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Fresh machine to full test run: installs what is missing, builds with warnings as errors,
+# runs the whole suite with ctest, then again under AddressSanitizer+UndefinedBehaviorSanitizer,
+# then the fuzzers for a bounded time.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh --with-e2e
+jobs="$(nproc)"
+
+echo "== build (g++, -Werror)"
+BUILD_DIR=build bash scripts/build.sh -DINFERWATCH_WERROR=ON
+echo "== ctest"
+(cd build && ctest --output-on-failure -j "$jobs")
+
+echo "== build (clang, ASan+UBSan, fuzzers)"
+CC=clang CXX=clang++ BUILD_DIR=build-asan bash scripts/build.sh \
+  -DINFERWATCH_WERROR=ON -DINFERWATCH_SANITIZE=ON -DINFERWATCH_FUZZ=ON -DINFERWATCH_BENCH=OFF
+echo "== ctest (sanitizers)"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --output-on-failure -j "$jobs" -LE e2e)
+
+echo "== fuzz (${FUZZ_SECONDS:-60}s per target)"
+bash scripts/fuzz.sh build-asan "${FUZZ_SECONDS:-60}"
