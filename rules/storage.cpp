@@ -99,6 +99,25 @@ std::string Labels::ToString() const {
   return out;
 }
 
+bool MakeLabelMatcher(MatchType type, std::string name, std::string value, LabelMatcher* out,
+                      std::string* error) {
+  out->type = type;
+  out->name = std::move(name);
+  out->value = std::move(value);
+  out->regex.reset();
+  if (type == MatchType::kRegexMatch || type == MatchType::kRegexNoMatch) {
+    RE2::Options options;
+    options.set_log_errors(false);
+    auto regex = std::make_shared<RE2>("^(?:" + out->value + ")$", options);
+    if (!regex->ok()) {
+      if (error != nullptr) *error = regex->error();
+      return false;
+    }
+    out->regex = std::move(regex);
+  }
+  return true;
+}
+
 bool LabelMatcher::Matches(std::string_view label_value) const {
   switch (type) {
     case MatchType::kEqual:

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <string_view>
 #include <span>
 #include <string>
 #include <utility>
@@ -50,6 +51,11 @@ struct LabelMatcher {
   std::shared_ptr<const re2::RE2> regex;  // fully anchored, set for the regex kinds
   bool Matches(std::string_view label_value) const;  // absent labels match as ""
 };
+
+// Builds a matcher; the regex kinds compile "^(?:value)$" with RE2 as Prometheus does. On an invalid
+// regex returns false and sets *error to RE2's message.
+bool MakeLabelMatcher(MatchType type, std::string name, std::string value, LabelMatcher* out,
+                      std::string* error);
 
 struct SamplePoint {
   std::int64_t t_ms = 0;

@@ -1,0 +1,50 @@
+// PromQL instant-query evaluator (Prometheus 2.42 semantics).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "rules/promql/ast.h"
+#include "rules/storage.h"
+
+namespace inferwatch::rules::promql {
+
+struct VectorSample {
+  Labels labels;
+  double value = 0;
+  std::int64_t t_ms = 0;
+};
+using Vector = std::vector<VectorSample>;
+
+struct Series {
+  Labels labels;
+  std::vector<SamplePoint> points;
+};
+using Matrix = std::vector<Series>;
+
+struct Scalar {
+  double value = 0;
+  std::int64_t t_ms = 0;
+};
+
+struct Value {
+  std::variant<Scalar, Vector, Matrix, std::string> data;
+  ValueType type() const;
+};
+
+struct EvalError {
+  std::string message;
+};
+
+struct EvalOptions {
+  std::int64_t lookback_delta_ms = 300000;  // 5m
+  std::int64_t default_subquery_step_ms = 60000;  // the global evaluation interval
+};
+
+// Instant query at time t (ms since epoch) over storage.
+std::variant<Value, EvalError> EvalInstant(const Expr& expr, const Storage& storage,
+                                           std::int64_t t_ms, const EvalOptions& options = {});
+
+}  // namespace inferwatch::rules::promql
