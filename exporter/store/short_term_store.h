@@ -1,0 +1,73 @@
+// The daemon's short-term store: the recent points of every canonical and derived series, as much
+// as rule evaluation needs. Scrapes and rule groups write; rule evaluation and /metrics read.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "rules/storage.h"
+
+namespace inferwatch::exporter::store {
+
+struct Sample {
+  rules::Labels labels;
+  rules::SamplePoint point;
+};
+
+class ShortTermStore final : public rules::Storage {
+ public:
+  struct Options {
+    std::chrono::milliseconds retention{std::chrono::hours(1)};
+    std::size_t max_points_per_series = 1024;
+    // A series with no new point for this long is no longer current (Prometheus's lookback).
+    std::chrono::milliseconds lookback{std::chrono::minutes(5)};
+  };
+
+  ShortTermStore() : ShortTermStore(Options{}) {}
+  explicit ShortTermStore(Options options) : options_(options) {}
+
+  void SetOptions(Options options);
+
+  // Records one complete result of `source` (a scrape target or a rule group): appends every
+  // sample, and a staleness marker at `now_ms` for each series the source reported last time but
+  // not this time. Out-of-order points for a series are dropped.
+  void AppendBatch(const std::string& source, std::vector<Sample> samples, std::int64_t now_ms);
+  // The source failed or went away: every series it reported gets a staleness marker.
+  void MarkSourceStale(const std::string& source, std::int64_t now_ms);
+  // Forgets points older than the retention and series left without points.
+  void Compact(std::int64_t now_ms);
+
+  void Select(std::span<const rules::LabelMatcher> matchers, std::int64_t mint_ms,
+              std::int64_t maxt_ms, const SeriesVisitor& visit) const override;
+
+  // Visits the newest point of every series that is current at now_ms: not ended by a staleness
+  // marker and updated within the lookback. Ordered by metric name, then labels.
+  using CurrentVisitor = std::function<void(const rules::Labels&, const rules::SamplePoint&)>;
+  void ForEachCurrent(std::int64_t now_ms, const CurrentVisitor& visit) const;
+
+  std::size_t SeriesCount() const;
+
+ private:
+  struct Series {
+    std::vector<rules::SamplePoint> points;  // time order
+  };
+  using SeriesMap = std::map<rules::Labels, Series>;
+  void AppendPoint(Series& series, rules::SamplePoint point) const;
+  Series* Find(const rules::Labels& labels);
+
+  mutable std::shared_mutex mutex_;
+  Options options_;
+  std::map<std::string, SeriesMap, std::less<>> by_name_;
+  // The series each source reported in its last batch, to notice the ones that disappear.
+  std::unordered_map<std::string, std::vector<std::pair<std::string, rules::Labels>>> by_source_;
+};
+
+}  // namespace inferwatch::exporter::store
