@@ -18,17 +18,40 @@ struct Expr;
 using ExprPtr = std::shared_ptr<const Expr>;
 
 enum class BinaryOp {
-  kAdd, kSub, kMul, kDiv, kMod, kPow, kAtan2,
-  kEql, kNeq, kGtr, kLss, kGte, kLte,
-  kAnd, kOr, kUnless,
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kMod,
+  kPow,
+  kAtan2,
+  kEql,
+  kNeq,
+  kGtr,
+  kLss,
+  kGte,
+  kLte,
+  kAnd,
+  kOr,
+  kUnless,
 };
 std::string_view BinaryOpText(BinaryOp op);
 bool IsComparison(BinaryOp op);
 bool IsSetOperator(BinaryOp op);
 
 enum class AggregateOp {
-  kSum, kAvg, kMin, kMax, kCount, kGroup, kStddev, kStdvar,
-  kTopk, kBottomk, kQuantile, kCountValues,
+  kSum,
+  kAvg,
+  kMin,
+  kMax,
+  kCount,
+  kGroup,
+  kStddev,
+  kStdvar,
+  kTopk,
+  kBottomk,
+  kQuantile,
+  kCountValues,
 };
 std::string_view AggregateOpText(AggregateOp op);
 
@@ -48,8 +71,8 @@ struct StringLiteral {
 };
 
 struct VectorSelector {
-  std::string name;                   // may be empty when only matchers are given
-  std::vector<LabelMatcher> matchers; // includes the __name__ matcher when a name is given
+  std::string name;                    // may be empty when only matchers are given
+  std::vector<LabelMatcher> matchers;  // includes the __name__ matcher when a name is given
   std::int64_t offset_ms = 0;
   AtModifier at;
 };

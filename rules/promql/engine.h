@@ -39,7 +39,7 @@ struct EvalError {
 };
 
 struct EvalOptions {
-  std::int64_t lookback_delta_ms = 300000;  // 5m
+  std::int64_t lookback_delta_ms = 300000;        // 5m
   std::int64_t default_subquery_step_ms = 60000;  // the global evaluation interval
 };
 
