@@ -1,0 +1,34 @@
+// Runs the configured rule files over the short-term store and writes their outputs (record
+// series and ALERTS) back into it, so /metrics serves them and later groups can read them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "exporter/daemon/self_metrics.h"
+#include "exporter/log/logger.h"
+#include "exporter/store/short_term_store.h"
+
+namespace inferwatch::exporter::daemon {
+
+class RuleRunner {
+ public:
+  virtual ~RuleRunner() = default;
+  // Evaluates the groups due at now_ms.
+  virtual void EvaluateDue(std::int64_t now_ms, store::ShortTermStore& store, SelfMetrics& metrics,
+                           log::Logger& logger) = 0;
+  virtual std::vector<std::string> GroupNames() const = 0;
+};
+
+// Loads and checks the rule files; returns the reason on failure (naming file, line and cause).
+std::variant<std::unique_ptr<RuleRunner>, std::string> LoadRuleRunner(
+    const std::vector<std::string>& files, std::chrono::milliseconds evaluation_interval);
+
+// The store source name of a rule group's outputs.
+std::string RuleGroupSource(const std::string& group);
+
+}  // namespace inferwatch::exporter::daemon
