@@ -1,0 +1,666 @@
+#include "rules/promql/engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <xxhash.h>
+
+#include "rules/promql/eval_internal.h"
+#include "rules/promql/functions.h"
+
+namespace inferwatch::rules::promql {
+
+ValueType Value::type() const {
+  switch (data.index()) {
+    case 0:
+      return ValueType::kScalar;
+    case 1:
+      return ValueType::kVector;
+    case 2:
+      return ValueType::kMatrix;
+    default:
+      return ValueType::kString;
+  }
+}
+
+namespace detail {
+
+void Throw(std::string message) {
+  throw EvalFailure{std::move(message)};
+}
+
+std::uint64_t SignatureOf(const Labels& labels, bool on, const std::vector<std::string>& names) {
+  thread_local std::string buffer;
+  buffer.clear();
+  for (const auto& [name, value] : labels.pairs()) {
+    const bool listed = std::find(names.begin(), names.end(), name) != names.end();
+    if (on ? !listed : (listed || name == "__name__")) continue;
+    buffer += name;
+    buffer += '\xff';
+    buffer += value;
+    buffer += '\xff';
+  }
+  return XXH3_64bits(buffer.data(), buffer.size());
+}
+
+Labels WithoutName(const Labels& labels) {
+  if (!labels.Has("__name__")) return labels;
+  Labels copy = labels;
+  copy.Remove("__name__");
+  return copy;
+}
+
+void CheckUniqueLabelSets(const Vector& vector) {
+  if (vector.size() < 2) return;
+  std::unordered_map<std::uint64_t, const Labels*> seen;
+  seen.reserve(vector.size());
+  for (const auto& sample : vector) {
+    auto [it, inserted] = seen.emplace(sample.labels.Hash(), &sample.labels);
+    if (!inserted && *it->second == sample.labels) {
+      Throw("vector cannot contain metrics with the same labelset");
+    }
+  }
+}
+
+double GoMax(double a, double b) {
+  if (std::isinf(a) && a > 0) return a;
+  if (std::isinf(b) && b > 0) return b;
+  if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<double>::quiet_NaN();
+  return a > b ? a : b;
+}
+
+double GoMin(double a, double b) {
+  if (std::isinf(a) && a < 0) return a;
+  if (std::isinf(b) && b < 0) return b;
+  if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<double>::quiet_NaN();
+  return a < b ? a : b;
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::Throw;
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+const Expr& Unwrap(const Expr& expr) {
+  if (const auto* paren = std::get_if<Paren>(&expr.node)) return Unwrap(*paren->expr);
+  return expr;
+}
+
+bool ShouldDropName(BinaryOp op) {
+  return op == BinaryOp::kAdd || op == BinaryOp::kSub || op == BinaryOp::kMul ||
+         op == BinaryOp::kDiv || op == BinaryOp::kPow || op == BinaryOp::kMod;
+}
+
+// Returns the value and whether a comparison keeps the sample.
+std::pair<double, bool> ElementOp(BinaryOp op, double lhs, double rhs) {
+  switch (op) {
+    case BinaryOp::kAdd:
+      return {lhs + rhs, true};
+    case BinaryOp::kSub:
+      return {lhs - rhs, true};
+    case BinaryOp::kMul:
+      return {lhs * rhs, true};
+    case BinaryOp::kDiv:
+      return {lhs / rhs, true};
+    case BinaryOp::kPow:
+      return {std::pow(lhs, rhs), true};
+    case BinaryOp::kMod:
+      return {std::fmod(lhs, rhs), true};
+    case BinaryOp::kAtan2:
+      return {std::atan2(lhs, rhs), true};
+    case BinaryOp::kEql:
+      return {lhs, lhs == rhs};
+    case BinaryOp::kNeq:
+      return {lhs, lhs != rhs};
+    case BinaryOp::kGtr:
+      return {lhs, lhs > rhs};
+    case BinaryOp::kLss:
+      return {lhs, lhs < rhs};
+    case BinaryOp::kGte:
+      return {lhs, lhs >= rhs};
+    case BinaryOp::kLte:
+      return {lhs, lhs <= rhs};
+    default:
+      break;
+  }
+  Throw("operator not allowed on scalar or vector elements");
+}
+
+double ScalarOp(BinaryOp op, double lhs, double rhs, bool return_bool) {
+  auto [value, keep] = ElementOp(op, lhs, rhs);
+  if (IsComparison(op)) return keep ? 1 : 0;
+  (void)return_bool;
+  return value;
+}
+
+class Evaluator {
+ public:
+  Evaluator(const Storage& storage, std::int64_t query_ms, const EvalOptions& options)
+      : storage_(storage), query_ms_(query_ms), options_(options) {}
+
+  Value Eval(const Expr& expr, std::int64_t t) {
+    return std::visit(Overloaded{
+                          [&](const NumberLiteral& n) {
+                            return Value{Scalar{n.value, t}};
+                          },
+                          [&](const StringLiteral& s) { return Value{s.value}; },
+                          [&](const VectorSelector& v) { return Value{SelectInstant(v, t)}; },
+                          [&](const MatrixSelector& m) {
+                            RangeWindow window;
+                            return Value{SelectRange(m, t, &window)};
+                          },
+                          [&](const Subquery& s) {
+                            RangeWindow window;
+                            return Value{EvalSubquery(s, t, &window)};
+                          },
+                          [&](const Call& c) { return EvalCall(c, t); },
+                          [&](const promql::Aggregate& a) { return Value{EvalAggregate(a, t)}; },
+                          [&](const Binary& b) { return EvalBinary(b, t); },
+                          [&](const Unary& u) { return EvalUnary(u, t); },
+                          [&](const Paren& p) { return Eval(*p.expr, t); },
+                      },
+                      expr.node);
+  }
+
+ private:
+  using RangeWindow = detail::RangeWindow;
+
+  std::int64_t ReferenceTime(const AtModifier& at, std::int64_t offset_ms, std::int64_t t) const {
+    switch (at.kind) {
+      case AtKind::kNone:
+        return t - offset_ms;
+      case AtKind::kTimestamp:
+        return at.timestamp_ms - offset_ms;
+      case AtKind::kStart:
+      case AtKind::kEnd:
+        return query_ms_ - offset_ms;
+    }
+    return t - offset_ms;
+  }
+
+  // Visits matching series in label order, as Prometheus's storage returns them.
+  template <class Fn>
+  void SelectSorted(const VectorSelector& selector, std::int64_t mint, std::int64_t maxt, Fn&& fn) {
+    struct Hit {
+      Labels labels;
+      std::vector<SamplePoint> points;
+    };
+    std::vector<Hit> hits;
+    storage_.Select(selector.matchers, mint, maxt,
+                    [&](const Labels& labels, std::span<const SamplePoint> points) {
+                      Hit hit{labels, {}};
+                      hit.points.reserve(points.size());
+                      for (const auto& p : points) {
+                        if (p.t_ms >= mint && p.t_ms <= maxt) hit.points.push_back(p);
+                      }
+                      hits.push_back(std::move(hit));
+                    });
+    const auto by_labels = [](const Hit& a, const Hit& b) { return a.labels < b.labels; };
+    if (!std::is_sorted(hits.begin(), hits.end(), by_labels)) {
+      std::sort(hits.begin(), hits.end(), by_labels);
+    }
+    for (auto& hit : hits) fn(hit.labels, hit.points);
+  }
+
+  Vector SelectInstant(const VectorSelector& selector, std::int64_t t) {
+    const std::int64_t ref = ReferenceTime(selector.at, selector.offset_ms, t);
+    Vector out;
+    SelectSorted(selector, ref - options_.lookback_delta_ms, ref,
+                 [&](Labels& labels, std::vector<SamplePoint>& points) {
+                   if (points.empty()) return;
+                   const SamplePoint& last = points.back();
+                   if (IsStaleNaN(last.v)) return;
+                   out.push_back(VectorSample{std::move(labels), last.v, t});
+                 });
+    return out;
+  }
+
+  // Like SelectInstant but keeps the samples' own timestamps (for timestamp()).
+  Vector SelectInstantWithSampleTimes(const VectorSelector& selector, std::int64_t t) {
+    const std::int64_t ref = ReferenceTime(selector.at, selector.offset_ms, t);
+    Vector out;
+    SelectSorted(
+        selector, ref - options_.lookback_delta_ms, ref,
+        [&](Labels& labels, std::vector<SamplePoint>& points) {
+          if (points.empty() || IsStaleNaN(points.back().v)) return;
+          out.push_back(VectorSample{std::move(labels), points.back().v, points.back().t_ms});
+        });
+    return out;
+  }
+
+  Matrix SelectRange(const MatrixSelector& m, std::int64_t t, RangeWindow* window) {
+    const std::int64_t ref = ReferenceTime(m.selector.at, m.selector.offset_ms, t);
+    window->end_ms = ref;
+    window->start_ms = ref - m.range_ms;
+    window->range_ms = m.range_ms;
+    Matrix out;
+    SelectSorted(m.selector, window->start_ms, ref,
+                 [&](Labels& labels, std::vector<SamplePoint>& points) {
+                   std::erase_if(points, [](const SamplePoint& p) { return IsStaleNaN(p.v); });
+                   if (points.empty()) return;
+                   out.push_back(Series{std::move(labels), std::move(points)});
+                 });
+    return out;
+  }
+
+  Matrix EvalSubquery(const Subquery& s, std::int64_t t, RangeWindow* window) {
+    const std::int64_t end = ReferenceTime(s.at, s.offset_ms, t);
+    const std::int64_t step = s.step_ms != 0 ? s.step_ms : options_.default_subquery_step_ms;
+    if (step <= 0) Throw("zero or negative query resolution step widths are not accepted");
+    const std::int64_t lowest = end - s.range_ms;
+    std::int64_t start = step * (lowest / step);
+    if (start < lowest) start += step;
+    window->end_ms = end;
+    window->start_ms = lowest;
+    window->range_ms = s.range_ms;
+    Matrix out;
+    std::unordered_map<std::uint64_t, std::size_t> index;
+    for (std::int64_t ts = start; ts <= end; ts += step) {
+      Value value = Eval(*s.expr, ts);
+      auto* vector = std::get_if<Vector>(&value.data);
+      if (vector == nullptr) Throw("subquery is only allowed on instant vector");
+      for (auto& sample : *vector) {
+        const std::uint64_t hash = sample.labels.Hash();
+        auto [it, inserted] = index.emplace(hash, out.size());
+        if (inserted) out.push_back(Series{std::move(sample.labels), {}});
+        out[it->second].points.push_back(SamplePoint{ts, sample.value});
+      }
+    }
+    return out;
+  }
+
+  Matrix EvalRangeArg(const Expr& arg, std::int64_t t, RangeWindow* window) {
+    const Expr& inner = Unwrap(arg);
+    if (const auto* m = std::get_if<MatrixSelector>(&inner.node)) return SelectRange(*m, t, window);
+    if (const auto* s = std::get_if<Subquery>(&inner.node)) return EvalSubquery(*s, t, window);
+    Throw("expected a range vector argument");
+  }
+
+  double EvalScalar(const Expr& expr, std::int64_t t) {
+    Value value = Eval(expr, t);
+    if (const auto* scalar = std::get_if<Scalar>(&value.data)) return scalar->value;
+    Throw("expected a scalar");
+  }
+
+  Vector EvalVector(const Expr& expr, std::int64_t t) {
+    Value value = Eval(expr, t);
+    if (auto* vector = std::get_if<Vector>(&value.data)) return std::move(*vector);
+    Throw("expected an instant vector");
+  }
+
+  static std::string StringArg(const Expr& expr) {
+    const Expr& inner = Unwrap(expr);
+    if (const auto* s = std::get_if<StringLiteral>(&inner.node)) return s->value;
+    Throw("expected a string literal");
+  }
+
+  static Labels AbsentLabels(const Expr& arg) {
+    const Expr& inner = Unwrap(arg);
+    const std::vector<LabelMatcher>* matchers = nullptr;
+    if (const auto* v = std::get_if<VectorSelector>(&inner.node)) matchers = &v->matchers;
+    if (const auto* m = std::get_if<MatrixSelector>(&inner.node)) matchers = &m->selector.matchers;
+    Labels labels;
+    if (matchers == nullptr) return labels;
+    std::vector<std::string> ambiguous;
+    for (const auto& matcher : *matchers) {
+      if (matcher.name == "__name__") continue;
+      if (matcher.type == MatchType::kEqual && !labels.Has(matcher.name)) {
+        labels.Set(matcher.name, matcher.value);
+      } else {
+        ambiguous.push_back(matcher.name);
+      }
+    }
+    for (const auto& name : ambiguous) labels.Remove(name);
+    return labels;
+  }
+
+  Value EvalCall(const Call& call, std::int64_t t) {
+    const std::string& name = call.function;
+    // Range-vector functions.
+    std::size_t matrix_index = call.args.size();
+    for (std::size_t i = 0; i < call.args.size(); ++i) {
+      const Expr& inner = Unwrap(*call.args[i]);
+      if (std::holds_alternative<MatrixSelector>(inner.node) ||
+          std::holds_alternative<Subquery>(inner.node)) {
+        matrix_index = i;
+        break;
+      }
+    }
+    if (matrix_index < call.args.size()) {
+      std::vector<double> scalars;
+      for (std::size_t i = 0; i < call.args.size(); ++i) {
+        if (i != matrix_index) scalars.push_back(EvalScalar(*call.args[i], t));
+      }
+      RangeWindow window;
+      Matrix matrix = EvalRangeArg(*call.args[matrix_index], t, &window);
+      Vector out;
+      if (name == "absent_over_time") {
+        if (matrix.empty()) out.push_back(VectorSample{AbsentLabels(*call.args[0]), 1, t});
+        return Value{std::move(out)};
+      }
+      const bool keep_name = name == "last_over_time";
+      for (auto& series : matrix) {
+        double value = 0;
+        if (!detail::EvalRangeFunction(name, series.points, window, scalars, t, &value)) continue;
+        out.push_back(VectorSample{
+            keep_name ? std::move(series.labels) : detail::WithoutName(series.labels), value, t});
+      }
+      detail::CheckUniqueLabelSets(out);
+      return Value{std::move(out)};
+    }
+
+    if (name == "time") return Value{Scalar{static_cast<double>(t) / 1000.0, t}};
+    if (name == "pi") return Value{Scalar{M_PI, t}};
+    if (name == "vector") {
+      return Value{Vector{VectorSample{Labels(), EvalScalar(*call.args[0], t), t}}};
+    }
+    if (name == "scalar") {
+      Vector v = EvalVector(*call.args[0], t);
+      return Value{
+          Scalar{v.size() == 1 ? v[0].value : std::numeric_limits<double>::quiet_NaN(), t}};
+    }
+    if (name == "timestamp") {
+      const Expr& inner = Unwrap(*call.args[0]);
+      Vector v;
+      if (const auto* selector = std::get_if<VectorSelector>(&inner.node)) {
+        v = SelectInstantWithSampleTimes(*selector, t);
+      } else {
+        v = EvalVector(*call.args[0], t);
+      }
+      for (auto& sample : v) {
+        sample.value = static_cast<double>(sample.t_ms) / 1000.0;
+        sample.t_ms = t;
+        sample.labels = detail::WithoutName(sample.labels);
+      }
+      detail::CheckUniqueLabelSets(v);
+      return Value{std::move(v)};
+    }
+    if (name == "absent") {
+      Vector v = EvalVector(*call.args[0], t);
+      Vector out;
+      if (v.empty()) out.push_back(VectorSample{AbsentLabels(*call.args[0]), 1, t});
+      return Value{std::move(out)};
+    }
+    if (name == "histogram_quantile") {
+      const double q = EvalScalar(*call.args[0], t);
+      Vector out = detail::HistogramQuantile(q, EvalVector(*call.args[1], t));
+      for (auto& s : out) s.t_ms = t;
+      detail::CheckUniqueLabelSets(out);
+      return Value{std::move(out)};
+    }
+    if (name == "label_replace") {
+      Vector out = detail::LabelReplace(EvalVector(*call.args[0], t), StringArg(*call.args[1]),
+                                        StringArg(*call.args[2]), StringArg(*call.args[3]),
+                                        StringArg(*call.args[4]));
+      detail::CheckUniqueLabelSets(out);
+      return Value{std::move(out)};
+    }
+    if (name == "label_join") {
+      std::vector<std::string> sources;
+      for (std::size_t i = 3; i < call.args.size(); ++i)
+        sources.push_back(StringArg(*call.args[i]));
+      Vector out = detail::LabelJoin(EvalVector(*call.args[0], t), StringArg(*call.args[1]),
+                                     StringArg(*call.args[2]), sources);
+      detail::CheckUniqueLabelSets(out);
+      return Value{std::move(out)};
+    }
+    if (name == "sort" || name == "sort_desc") {
+      Vector v = EvalVector(*call.args[0], t);
+      detail::SortByValue(v, name == "sort_desc");
+      return Value{std::move(v)};
+    }
+    // Per-sample functions: first argument a vector (or none for the date functions).
+    Vector v;
+    std::vector<double> scalars;
+    if (call.args.empty()) {
+      v.push_back(VectorSample{Labels(), static_cast<double>(t) / 1000.0, t});
+    } else {
+      v = EvalVector(*call.args[0], t);
+      for (std::size_t i = 1; i < call.args.size(); ++i) {
+        scalars.push_back(EvalScalar(*call.args[i], t));
+      }
+    }
+    if (!detail::EvalSampleFunction(name, scalars, v)) Throw("unknown function " + name);
+    for (auto& sample : v) sample.t_ms = t;
+    detail::CheckUniqueLabelSets(v);
+    return Value{std::move(v)};
+  }
+
+  Vector EvalAggregate(const promql::Aggregate& node, std::int64_t t) {
+    double param_number = 0;
+    std::string param_string;
+    if (node.param) {
+      if (node.op == AggregateOp::kCountValues) {
+        param_string = StringArg(*node.param);
+      } else {
+        param_number = EvalScalar(*node.param, t);
+      }
+    }
+    Vector out = detail::Aggregate(node, EvalVector(*node.expr, t), param_number, param_string);
+    for (auto& s : out) s.t_ms = t;
+    detail::CheckUniqueLabelSets(out);
+    return out;
+  }
+
+  Value EvalUnary(const Unary& unary, std::int64_t t) {
+    Value value = Eval(*unary.expr, t);
+    if (!unary.negative) return value;
+    if (auto* scalar = std::get_if<Scalar>(&value.data)) {
+      scalar->value = -scalar->value;
+      return value;
+    }
+    auto& vector = std::get<Vector>(value.data);
+    for (auto& sample : vector) {
+      sample.value = -sample.value;
+      sample.labels = detail::WithoutName(sample.labels);
+    }
+    detail::CheckUniqueLabelSets(vector);
+    return value;
+  }
+
+  Value EvalBinary(const Binary& b, std::int64_t t) {
+    Value lhs = Eval(*b.lhs, t);
+    Value rhs = Eval(*b.rhs, t);
+    auto* ls = std::get_if<Scalar>(&lhs.data);
+    auto* rs = std::get_if<Scalar>(&rhs.data);
+    if (ls != nullptr && rs != nullptr) {
+      return Value{Scalar{ScalarOp(b.op, ls->value, rs->value, b.return_bool), t}};
+    }
+    Vector out;
+    if (ls != nullptr || rs != nullptr) {
+      const bool swap = ls != nullptr;
+      Vector& vector = std::get<Vector>(swap ? rhs.data : lhs.data);
+      const double scalar = swap ? ls->value : rs->value;
+      out.reserve(vector.size());
+      for (auto& sample : vector) {
+        const double lv = swap ? scalar : sample.value;
+        const double rv = swap ? sample.value : scalar;
+        auto [value, keep] = ElementOp(b.op, lv, rv);
+        // A comparison keeps the vector element's value even when the scalar is on the left.
+        if (IsComparison(b.op) && swap) value = rv;
+        if (b.return_bool) {
+          value = keep ? 1 : 0;
+          keep = true;
+        }
+        if (!keep) continue;
+        VectorSample result{std::move(sample.labels), value, t};
+        if (ShouldDropName(b.op) || b.return_bool)
+          result.labels = detail::WithoutName(result.labels);
+        out.push_back(std::move(result));
+      }
+    } else {
+      Vector& lv = std::get<Vector>(lhs.data);
+      Vector& rv = std::get<Vector>(rhs.data);
+      switch (b.op) {
+        case BinaryOp::kAnd:
+          out = SetAnd(std::move(lv), rv, b.matching);
+          break;
+        case BinaryOp::kOr:
+          out = SetOr(std::move(lv), std::move(rv), b.matching);
+          break;
+        case BinaryOp::kUnless:
+          out = SetUnless(std::move(lv), rv, b.matching);
+          break;
+        default:
+          out = VectorBinary(b, lv, rv, t);
+      }
+      for (auto& s : out) s.t_ms = t;
+    }
+    detail::CheckUniqueLabelSets(out);
+    return Value{std::move(out)};
+  }
+
+  static Vector SetAnd(Vector lhs, const Vector& rhs, const VectorMatching& m) {
+    if (lhs.empty() || rhs.empty()) return {};
+    std::unordered_set<std::uint64_t> right;
+    for (const auto& s : rhs) right.insert(detail::SignatureOf(s.labels, m.on, m.labels));
+    Vector out;
+    for (auto& s : lhs) {
+      if (right.contains(detail::SignatureOf(s.labels, m.on, m.labels)))
+        out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+  static Vector SetOr(Vector lhs, Vector rhs, const VectorMatching& m) {
+    if (lhs.empty()) return rhs;
+    if (rhs.empty()) return lhs;
+    std::unordered_set<std::uint64_t> left;
+    for (const auto& s : lhs) left.insert(detail::SignatureOf(s.labels, m.on, m.labels));
+    Vector out = std::move(lhs);
+    for (auto& s : rhs) {
+      if (!left.contains(detail::SignatureOf(s.labels, m.on, m.labels)))
+        out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+  static Vector SetUnless(Vector lhs, const Vector& rhs, const VectorMatching& m) {
+    if (lhs.empty() || rhs.empty()) return lhs;
+    std::unordered_set<std::uint64_t> right;
+    for (const auto& s : rhs) right.insert(detail::SignatureOf(s.labels, m.on, m.labels));
+    Vector out;
+    for (auto& s : lhs) {
+      if (!right.contains(detail::SignatureOf(s.labels, m.on, m.labels)))
+        out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+  static std::string MatchedLabelsText(const Labels& labels, const VectorMatching& m) {
+    Labels matched;
+    for (const auto& [name, value] : labels.pairs()) {
+      const bool listed = std::find(m.labels.begin(), m.labels.end(), name) != m.labels.end();
+      if (m.on ? listed : !listed) matched.Set(name, value);
+    }
+    return matched.ToString();
+  }
+
+  static Labels ResultLabels(const Labels& many, const Labels& one, BinaryOp op,
+                             const VectorMatching& m) {
+    Labels out;
+    if (m.card == Cardinality::kOneToOne && m.on) {
+      for (const auto& name : m.labels) {
+        const std::string_view value = many.Get(name);
+        if (!value.empty()) out.Set(name, value);
+      }
+    } else {
+      out = many;
+      if (m.card == Cardinality::kOneToOne) {
+        for (const auto& name : m.labels) out.Remove(name);
+      }
+    }
+    if (ShouldDropName(op)) out.Remove("__name__");
+    for (const auto& name : m.include) {
+      const std::string_view value = one.Get(name);
+      if (!value.empty()) {
+        out.Set(name, value);
+      } else {
+        out.Remove(name);
+      }
+    }
+    return out;
+  }
+
+  static Vector VectorBinary(const Binary& b, Vector& lhs_in, Vector& rhs_in, std::int64_t t) {
+    const VectorMatching& m = b.matching;
+    if (lhs_in.empty() || rhs_in.empty()) return {};
+    const bool one_to_many = m.card == Cardinality::kOneToMany;
+    Vector& many = one_to_many ? rhs_in : lhs_in;
+    Vector& one = one_to_many ? lhs_in : rhs_in;
+    std::unordered_map<std::uint64_t, const VectorSample*> one_by_sig;
+    one_by_sig.reserve(one.size());
+    for (const auto& s : one) {
+      const std::uint64_t sig = detail::SignatureOf(s.labels, m.on, m.labels);
+      auto [it, inserted] = one_by_sig.emplace(sig, &s);
+      if (!inserted) {
+        Throw("found duplicate series for the match group " + MatchedLabelsText(s.labels, m) +
+              " on the " + (one_to_many ? "left" : "right") + " hand-side of the operation: [" +
+              s.labels.ToString() + ", " + it->second->labels.ToString() +
+              "];many-to-many matching not allowed: matching labels must be unique on one side");
+      }
+    }
+    std::unordered_map<std::uint64_t, std::unordered_set<std::uint64_t>> matched;
+    Vector out;
+    for (const auto& s : many) {
+      const std::uint64_t sig = detail::SignatureOf(s.labels, m.on, m.labels);
+      auto it = one_by_sig.find(sig);
+      if (it == one_by_sig.end()) continue;
+      const VectorSample& partner = *it->second;
+      double vl = s.value;
+      double vr = partner.value;
+      if (one_to_many) std::swap(vl, vr);
+      auto [value, keep] = ElementOp(b.op, vl, vr);
+      if (b.return_bool) {
+        value = keep ? 1 : 0;
+      } else if (!keep) {
+        continue;
+      }
+      Labels metric = ResultLabels(s.labels, partner.labels, b.op, m);
+      if (b.return_bool) metric.Remove("__name__");
+      auto [entry, first] = matched.try_emplace(sig);
+      if (m.card == Cardinality::kOneToOne) {
+        if (!first) {
+          Throw(
+              "multiple matches for labels: many-to-one matching must be explicit "
+              "(group_left/group_right)");
+        }
+      } else if (!entry->second.insert(metric.Hash()).second) {
+        Throw("multiple matches for labels: grouping labels must ensure unique matches");
+      }
+      out.push_back(VectorSample{std::move(metric), value, t});
+    }
+    return out;
+  }
+
+  const Storage& storage_;
+  std::int64_t query_ms_;
+  EvalOptions options_;
+};
+
+}  // namespace
+
+std::variant<Value, EvalError> EvalInstant(const Expr& expr, const Storage& storage,
+                                           std::int64_t t_ms, const EvalOptions& options) {
+  try {
+    Evaluator evaluator(storage, t_ms, options);
+    return evaluator.Eval(expr, t_ms);
+  } catch (const detail::EvalFailure& failure) {
+    return EvalError{failure.message};
+  } catch (const std::exception& e) {
+    return EvalError{e.what()};
+  }
+}
+
+}  // namespace inferwatch::rules::promql

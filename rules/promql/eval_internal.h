@@ -1,0 +1,62 @@
+// Internals shared by the evaluator's translation units (not a public API).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/promql/engine.h"
+
+namespace inferwatch::rules::promql::detail {
+
+struct EvalFailure {
+  std::string message;
+};
+[[noreturn]] void Throw(std::string message);
+
+// Hash of the label pairs a binary match or grouping looks at: only `names` when `on`, else every
+// label except `names` and __name__.
+std::uint64_t SignatureOf(const Labels& labels, bool on, const std::vector<std::string>& names);
+
+Labels WithoutName(const Labels& labels);
+
+// Errors when two samples share a label set, as Prometheus does after every vector operation.
+void CheckUniqueLabelSets(const Vector& vector);
+
+// Go's math.Max/math.Min (NaN wins, unlike std::fmax).
+double GoMax(double a, double b);
+double GoMin(double a, double b);
+
+// quantile over values as Prometheus's aggregation and quantile_over_time compute it; sorts values.
+double Quantile(double q, std::vector<double>& values);
+
+Vector Aggregate(const promql::Aggregate& node, Vector input, double param_number,
+                 const std::string& param_string);
+
+// One series of a range-vector argument with the window it was selected over.
+struct RangeWindow {
+  std::int64_t start_ms = 0;  // eval time - offset - range
+  std::int64_t end_ms = 0;    // eval time - offset
+  std::int64_t range_ms = 0;
+};
+
+// Range-vector functions: returns false when the series produces no output.
+bool EvalRangeFunction(std::string_view name, std::span<const SamplePoint> points,
+                       const RangeWindow& window, const std::vector<double>& scalar_args,
+                       std::int64_t eval_ms, double* out);
+
+// Instant-vector functions that map samples (abs, round, clamp, date functions, ...). Returns
+// false when `name` is not such a function.
+bool EvalSampleFunction(std::string_view name, const std::vector<double>& scalar_args,
+                        Vector& vector);
+
+Vector HistogramQuantile(double q, const Vector& input);
+Vector LabelReplace(const Vector& input, const std::string& dst, const std::string& replacement,
+                    const std::string& src, const std::string& regex);
+Vector LabelJoin(const Vector& input, const std::string& dst, const std::string& separator,
+                 const std::vector<std::string>& sources);
+void SortByValue(Vector& vector, bool descending);
+double DateField(std::string_view name, double seconds);
+
+}  // namespace inferwatch::rules::promql::detail

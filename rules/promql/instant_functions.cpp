@@ -1,0 +1,404 @@
+// Functions over instant vectors: math, clamping, dates, histogram_quantile, label manipulation,
+// sorting.
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <unordered_map>
+
+#include <re2/re2.h>
+
+#include "rules/promql/eval_internal.h"
+
+namespace inferwatch::rules::promql::detail {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+struct CivilTime {
+  std::int64_t year;
+  int month;  // 1..12
+  int day;    // 1..31
+  int hour;
+  int minute;
+  int weekday;      // 0 = Sunday
+  int day_of_year;  // 1..366
+};
+
+bool IsLeap(std::int64_t y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+CivilTime ToCivil(std::int64_t seconds) {
+  std::int64_t days = seconds / 86400;
+  std::int64_t rem = seconds % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    days -= 1;
+  }
+  CivilTime out{};
+  out.hour = static_cast<int>(rem / 3600);
+  out.minute = static_cast<int>((rem % 3600) / 60);
+  out.weekday = static_cast<int>(((days % 7) + 11) % 7);  // 1970-01-01 was a Thursday
+  // Howard Hinnant's civil_from_days.
+  const std::int64_t z = days + 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const std::int64_t doe = z - era * 146097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  out.day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  out.month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  out.year = yoe + era * 400 + (out.month <= 2 ? 1 : 0);
+  static constexpr int kCumulative[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+  out.day_of_year =
+      kCumulative[out.month - 1] + out.day + (out.month > 2 && IsLeap(out.year) ? 1 : 0);
+  return out;
+}
+
+int DaysInMonth(std::int64_t year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month == 2 && IsLeap(year)) return 29;
+  return kDays[month - 1];
+}
+
+bool ValidLabelName(std::string_view name) {
+  if (name.empty()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+          (i > 0 && c >= '0' && c <= '9'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Go's strconv.ParseFloat for bucket bounds: the whole text must be a number.
+bool ParseBound(const std::string& text, double* out) {
+  if (text.empty()) return false;
+  std::string lower;
+  for (char c : text) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string_view body = lower;
+  double sign = 1;
+  if (!body.empty() && (body[0] == '+' || body[0] == '-')) {
+    sign = body[0] == '-' ? -1 : 1;
+    body.remove_prefix(1);
+  }
+  if (body == "inf" || body == "infinity") {
+    *out = sign * std::numeric_limits<double>::infinity();
+    return true;
+  }
+  if (body == "nan") {
+    *out = kNaN;
+    return true;
+  }
+  char* end = nullptr;
+  *out = std::strtod(text.c_str(), &end);
+  return end == text.c_str() + text.size();
+}
+
+// Go's regexp.Expand template syntax: $1, ${1}, $name, ${name}, $$.
+std::string ExpandTemplate(std::string_view tmpl, const RE2& regex,
+                           const std::vector<re2::StringPiece>& groups) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < tmpl.size()) {
+    const char c = tmpl[i];
+    if (c != '$') {
+      out += c;
+      ++i;
+      continue;
+    }
+    ++i;
+    if (i < tmpl.size() && tmpl[i] == '$') {
+      out += '$';
+      ++i;
+      continue;
+    }
+    bool brace = false;
+    std::size_t j = i;
+    if (j < tmpl.size() && tmpl[j] == '{') {
+      brace = true;
+      ++j;
+    }
+    const std::size_t name_start = j;
+    while (j < tmpl.size() &&
+           (std::isalnum(static_cast<unsigned char>(tmpl[j])) || tmpl[j] == '_')) {
+      ++j;
+    }
+    const std::string_view name = tmpl.substr(name_start, j - name_start);
+    bool ok = !name.empty();
+    if (ok && brace) {
+      if (j < tmpl.size() && tmpl[j] == '}') {
+        ++j;
+      } else {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      out += '$';
+      continue;
+    }
+    i = j;
+    const bool numeric =
+        std::all_of(name.begin(), name.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+    int index = -1;
+    if (numeric) {
+      if (name.size() < 9) index = std::atoi(std::string(name).c_str());
+    } else {
+      const auto& named = regex.NamedCapturingGroups();
+      auto it = named.find(std::string(name));
+      if (it != named.end()) index = it->second;
+    }
+    if (index >= 0 && static_cast<std::size_t>(index) < groups.size() &&
+        groups[static_cast<std::size_t>(index)].data() != nullptr) {
+      out.append(groups[static_cast<std::size_t>(index)].data(),
+                 groups[static_cast<std::size_t>(index)].size());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+double DateField(std::string_view name, double seconds) {
+  if (!std::isfinite(seconds)) return kNaN;
+  const CivilTime c = ToCivil(static_cast<std::int64_t>(seconds));
+  if (name == "day_of_month") return c.day;
+  if (name == "day_of_week") return c.weekday;
+  if (name == "day_of_year") return c.day_of_year;
+  if (name == "days_in_month") return DaysInMonth(c.year, c.month);
+  if (name == "hour") return c.hour;
+  if (name == "minute") return c.minute;
+  if (name == "month") return c.month;
+  if (name == "year") return static_cast<double>(c.year);
+  return kNaN;
+}
+
+bool EvalSampleFunction(std::string_view name, const std::vector<double>& scalar_args,
+                        Vector& vector) {
+  using Fn = double (*)(double);
+  static const std::unordered_map<std::string_view, Fn> kSimple = {
+      {"abs", [](double v) { return std::fabs(v); }},
+      {"ceil", [](double v) { return std::ceil(v); }},
+      {"floor", [](double v) { return std::floor(v); }},
+      {"exp", [](double v) { return std::exp(v); }},
+      {"sqrt", [](double v) { return std::sqrt(v); }},
+      {"ln", [](double v) { return std::log(v); }},
+      {"log2", [](double v) { return std::log2(v); }},
+      {"log10", [](double v) { return std::log10(v); }},
+      {"sgn", [](double v) { return v < 0   ? -1.0
+                                    : v > 0 ? 1.0
+                                            : v; }},
+      {"acos", [](double v) { return std::acos(v); }},
+      {"acosh", [](double v) { return std::acosh(v); }},
+      {"asin", [](double v) { return std::asin(v); }},
+      {"asinh", [](double v) { return std::asinh(v); }},
+      {"atan", [](double v) { return std::atan(v); }},
+      {"atanh", [](double v) { return std::atanh(v); }},
+      {"cos", [](double v) { return std::cos(v); }},
+      {"cosh", [](double v) { return std::cosh(v); }},
+      {"sin", [](double v) { return std::sin(v); }},
+      {"sinh", [](double v) { return std::sinh(v); }},
+      {"tan", [](double v) { return std::tan(v); }},
+      {"tanh", [](double v) { return std::tanh(v); }},
+      {"deg", [](double v) { return v * 180 / M_PI; }},
+      {"rad", [](double v) { return v * M_PI / 180; }},
+  };
+  auto drop_names = [&] {
+    for (auto& sample : vector) sample.labels = WithoutName(sample.labels);
+  };
+  if (auto it = kSimple.find(name); it != kSimple.end()) {
+    for (auto& sample : vector) sample.value = it->second(sample.value);
+    drop_names();
+    return true;
+  }
+  if (name == "round") {
+    const double to_nearest = scalar_args.empty() ? 1.0 : scalar_args[0];
+    const double inverse = 1.0 / to_nearest;
+    for (auto& sample : vector) sample.value = std::floor(sample.value * inverse + 0.5) / inverse;
+    drop_names();
+    return true;
+  }
+  if (name == "clamp") {
+    const double min = scalar_args.at(0);
+    const double max = scalar_args.at(1);
+    if (max < min) {
+      vector.clear();
+      return true;
+    }
+    for (auto& sample : vector) sample.value = GoMax(min, GoMin(max, sample.value));
+    drop_names();
+    return true;
+  }
+  if (name == "clamp_min" || name == "clamp_max") {
+    const double bound = scalar_args.at(0);
+    for (auto& sample : vector) {
+      sample.value = name == "clamp_min" ? GoMax(sample.value, bound) : GoMin(sample.value, bound);
+    }
+    drop_names();
+    return true;
+  }
+  if (name == "day_of_month" || name == "day_of_week" || name == "day_of_year" ||
+      name == "days_in_month" || name == "hour" || name == "minute" || name == "month" ||
+      name == "year") {
+    for (auto& sample : vector) sample.value = DateField(name, sample.value);
+    drop_names();
+    return true;
+  }
+  return false;
+}
+
+Vector HistogramQuantile(double q, const Vector& input) {
+  struct Bucket {
+    double upper;
+    double count;
+  };
+  struct Histogram {
+    Labels labels;
+    std::vector<Bucket> buckets;
+  };
+  std::unordered_map<std::uint64_t, std::size_t> index;
+  std::vector<Histogram> histograms;
+  static const std::vector<std::string> kLe = {"le"};
+  for (const auto& sample : input) {
+    double upper = 0;
+    if (!ParseBound(std::string(sample.labels.Get("le")), &upper)) continue;
+    // Group on every label but le, the metric name included.
+    Labels key = sample.labels;
+    key.Remove("le");
+    const std::uint64_t hash = key.Hash();
+    auto [it, inserted] = index.emplace(hash, histograms.size());
+    if (inserted) {
+      key.Remove("__name__");
+      histograms.push_back(Histogram{std::move(key), {}});
+    }
+    histograms[it->second].buckets.push_back(Bucket{upper, sample.value});
+  }
+  Vector out;
+  for (auto& h : histograms) {
+    auto& buckets = h.buckets;
+    double value;
+    if (std::isnan(q)) {
+      value = kNaN;
+    } else if (q < 0) {
+      value = -std::numeric_limits<double>::infinity();
+    } else if (q > 1) {
+      value = std::numeric_limits<double>::infinity();
+    } else {
+      std::stable_sort(buckets.begin(), buckets.end(),
+                       [](const Bucket& a, const Bucket& b) { return a.upper < b.upper; });
+      if (!(std::isinf(buckets.back().upper) && buckets.back().upper > 0)) {
+        value = kNaN;
+      } else {
+        // Merge buckets with equal bounds, then force counts to be monotonic.
+        std::vector<Bucket> merged;
+        for (const auto& b : buckets) {
+          if (!merged.empty() && merged.back().upper == b.upper) {
+            merged.back().count += b.count;
+          } else {
+            merged.push_back(b);
+          }
+        }
+        double max = -std::numeric_limits<double>::infinity();
+        for (auto& b : merged) {
+          if (b.count > max) {
+            max = b.count;
+          } else if (b.count < max) {
+            b.count = max;
+          }
+        }
+        if (merged.size() < 2) {
+          value = kNaN;
+        } else {
+          const double observations = merged.back().count;
+          if (observations == 0) {
+            value = kNaN;
+          } else {
+            double rank = q * observations;
+            std::size_t b = 0;
+            while (b < merged.size() - 1 && !(merged[b].count >= rank)) ++b;
+            if (b == merged.size() - 1) {
+              value = merged[merged.size() - 2].upper;
+            } else if (b == 0 && merged[0].upper <= 0) {
+              value = merged[0].upper;
+            } else {
+              double start = 0;
+              const double end = merged[b].upper;
+              double count = merged[b].count;
+              if (b > 0) {
+                start = merged[b - 1].upper;
+                count -= merged[b - 1].count;
+                rank -= merged[b - 1].count;
+              }
+              value = start + (end - start) * (rank / count);
+            }
+          }
+        }
+      }
+    }
+    out.push_back(VectorSample{std::move(h.labels), value, 0});
+  }
+  return out;
+}
+
+Vector LabelReplace(const Vector& input, const std::string& dst, const std::string& replacement,
+                    const std::string& src, const std::string& regex_text) {
+  RE2::Options options;
+  options.set_log_errors(false);
+  RE2 regex("^(?:" + regex_text + ")$", options);
+  if (!regex.ok()) {
+    Throw("invalid regular expression in label_replace(): " + regex_text);
+  }
+  if (!ValidLabelName(dst)) Throw("invalid destination label name in label_replace(): " + dst);
+  Vector out;
+  out.reserve(input.size());
+  const int groups_count = regex.NumberOfCapturingGroups() + 1;
+  std::vector<re2::StringPiece> groups(static_cast<std::size_t>(groups_count));
+  for (const auto& sample : input) {
+    const std::string_view value = sample.labels.Get(src);
+    const re2::StringPiece text(value.data(), value.size());
+    if (!regex.Match(text, 0, text.size(), RE2::ANCHOR_BOTH, groups.data(), groups_count)) {
+      out.push_back(sample);
+      continue;
+    }
+    Labels labels = sample.labels;
+    labels.Set(dst, ExpandTemplate(replacement, regex, groups));
+    out.push_back(VectorSample{std::move(labels), sample.value, sample.t_ms});
+  }
+  return out;
+}
+
+Vector LabelJoin(const Vector& input, const std::string& dst, const std::string& separator,
+                 const std::vector<std::string>& sources) {
+  if (!ValidLabelName(dst)) Throw("invalid destination label name in label_join(): " + dst);
+  for (const auto& source : sources) {
+    if (!ValidLabelName(source)) Throw("invalid source label name in label_join(): " + source);
+  }
+  Vector out;
+  out.reserve(input.size());
+  for (const auto& sample : input) {
+    std::string joined;
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      if (i > 0) joined += separator;
+      joined += sample.labels.Get(sources[i]);
+    }
+    Labels labels = sample.labels;
+    labels.Set(dst, joined);  // an empty result removes dst
+    out.push_back(VectorSample{std::move(labels), sample.value, sample.t_ms});
+  }
+  return out;
+}
+
+void SortByValue(Vector& vector, bool descending) {
+  std::stable_sort(vector.begin(), vector.end(), [&](const VectorSample& a, const VectorSample& b) {
+    // NaN sorts last either way.
+    if (std::isnan(a.value)) return false;
+    if (std::isnan(b.value)) return true;
+    return descending ? a.value > b.value : a.value < b.value;
+  });
+}
+
+}  // namespace inferwatch::rules::promql::detail
