@@ -23,13 +23,10 @@ std::optional<double> ParseSeriesNumber(std::string_view text) {
   if (lower == "nan") return std::numeric_limits<double>::quiet_NaN();
   if (lower.empty()) return std::nullopt;
   char* end = nullptr;
-  double value;
-  if (lower.size() > 2 && lower[0] == '0' && lower[1] == 'x') {
-    value = static_cast<double>(std::strtoull(lower.c_str() + 2, &end, 16));
-  } else {
-    if (!std::isdigit(static_cast<unsigned char>(lower[0])) && lower[0] != '.') return std::nullopt;
-    value = std::strtod(lower.c_str(), &end);
-  }
+  // No hex here: "0x10" means 0 repeated, as in Prometheus's series notation.
+  if (!std::isdigit(static_cast<unsigned char>(lower[0])) && lower[0] != '.') return std::nullopt;
+  const double value = std::strtod(lower.c_str(), &end);
+  if (lower.find_first_of("xp") != std::string::npos) return std::nullopt;
   if (end != lower.c_str() + lower.size()) return std::nullopt;
   return sign * value;
 }

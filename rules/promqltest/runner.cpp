@@ -56,7 +56,8 @@ bool ParseSeriesDescription(std::string_view text, Labels* labels, std::string_v
     ++pos;
   }
   if (pos > 0) pairs.emplace_back("__name__", std::string(text.substr(0, pos)));
-  if (pos < text.size() && text[pos] == '{') {
+  const bool has_braces = pos < text.size() && text[pos] == '{';
+  if (has_braces) {
     ++pos;
     while (true) {
       while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t' || text[pos] == ','))
@@ -106,7 +107,7 @@ bool ParseSeriesDescription(std::string_view text, Labels* labels, std::string_v
       pairs.emplace_back(std::move(name), std::move(value));
     }
   }
-  if (pairs.empty()) {
+  if (pairs.empty() && !has_braces) {
     *error = "expected a metric name or label set";
     return false;
   }
