@@ -1,0 +1,122 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "rules/promql/engine.h"
+#include "rules/promql/memory_storage.h"
+#include "rules/promql/parser.h"
+
+using inferwatch::rules::Labels;
+using inferwatch::rules::StaleNaN;
+using namespace inferwatch::rules::promql;
+
+namespace {
+
+std::variant<Value, EvalError> Run(const MemoryStorage& storage, std::string_view expr,
+                                   std::int64_t t_ms) {
+  auto parsed = ParseExpr(expr);
+  if (auto* error = std::get_if<ParseError>(&parsed)) FAIL(error->message);
+  return EvalInstant(*std::get<ExprPtr>(parsed), storage, t_ms);
+}
+
+Vector RunVector(const MemoryStorage& storage, std::string_view expr, std::int64_t t_ms) {
+  auto result = Run(storage, expr, t_ms);
+  if (auto* error = std::get_if<EvalError>(&result)) FAIL(error->message);
+  return std::get<Vector>(std::get<Value>(result).data);
+}
+
+std::string RunError(const MemoryStorage& storage, std::string_view expr, std::int64_t t_ms) {
+  auto result = Run(storage, expr, t_ms);
+  REQUIRE(std::holds_alternative<EvalError>(result));
+  return std::get<EvalError>(result).message;
+}
+
+Labels MakeSeries(std::string name, std::vector<Labels::Pair> pairs = {}) {
+  pairs.emplace_back("__name__", std::move(name));
+  return Labels(std::move(pairs));
+}
+
+}  // namespace
+
+TEST_CASE("Instant selectors look back 5 minutes and stop at staleness markers") {
+  MemoryStorage storage;
+  storage.Append(MakeSeries("a"), 0, 1);
+  storage.Append(MakeSeries("b"), 0, 2);
+  storage.Append(MakeSeries("b"), 30000, StaleNaN());
+  CHECK(RunVector(storage, "a", 300000).size() == 1);
+  CHECK(RunVector(storage, "a", 300001).empty());
+  CHECK(RunVector(storage, "b", 20000).size() == 1);
+  CHECK(RunVector(storage, "b", 31000).empty());
+  // The @ modifier pins the evaluation time of the selector.
+  const Vector pinned = RunVector(storage, "a @ 10", 3600000);
+  REQUIRE(pinned.size() == 1);
+  CHECK(pinned[0].value == 1);
+}
+
+TEST_CASE("rate extrapolates and handles counter resets") {
+  MemoryStorage storage;
+  for (int i = 0; i <= 10; ++i) storage.Append(MakeSeries("c"), i * 10000, i * 10.0);
+  const Vector rate = RunVector(storage, "rate(c[50s])", 100000);
+  REQUIRE(rate.size() == 1);
+  CHECK(rate[0].value == Approx(1.0));
+  CHECK_FALSE(rate[0].labels.Has("__name__"));
+
+  MemoryStorage reset;
+  const double values[] = {0, 10, 20, 5, 15};
+  for (int i = 0; i < 5; ++i) reset.Append(MakeSeries("c"), i * 10000, values[i]);
+  // 10 + 10 + 5 (after the reset, counting from zero) + 10 = 35 over 40s, extrapolated to 40s.
+  const Vector increase = RunVector(reset, "increase(c[40s])", 40000);
+  REQUIRE(increase.size() == 1);
+  CHECK(increase[0].value == Approx(35.0));
+}
+
+TEST_CASE("Subquery steps align to absolute multiples of the step") {
+  MemoryStorage storage;
+  // Steps in [40s, 100s] that are multiples of 15s: 45, 60, 75, 90.
+  const Vector count = RunVector(storage, "count_over_time(vector(1)[60s:15s])", 100000);
+  REQUIRE(count.size() == 1);
+  CHECK(count[0].value == 4);
+}
+
+TEST_CASE("Vector matching reports many-to-many and duplicate label sets") {
+  MemoryStorage storage;
+  storage.Append(MakeSeries("a", {{"job", "x"}, {"i", "1"}}), 0, 1);
+  storage.Append(MakeSeries("b", {{"job", "x"}, {"i", "1"}}), 0, 2);
+  storage.Append(MakeSeries("b", {{"job", "x"}, {"i", "2"}}), 0, 3);
+  CHECK(RunError(storage, "a + on(job) b", 0)
+            .rfind("found duplicate series for the match group "
+                   "{job=\"x\"} on the right hand-side",
+                   0) == 0);
+  const Vector grouped = RunVector(storage, "b / on(job) group_left a", 0);
+  CHECK(grouped.size() == 2);
+  CHECK(RunError(storage, "-{__name__=~\"a|b\", i=\"1\"}", 0) ==
+        "vector cannot contain metrics with the same labelset");
+  CHECK(RunError(storage, "label_replace(a, \"d\", \"$1\", \"job\", \"(\")", 0) ==
+        "invalid regular expression in label_replace(): (");
+}
+
+TEST_CASE("Comparisons filter or return bools, and NaN never compares equal") {
+  MemoryStorage storage;
+  storage.Append(MakeSeries("v", {{"k", "1"}}), 0, 1);
+  storage.Append(MakeSeries("v", {{"k", "2"}}), 0, std::nan(""));
+  const Vector filtered = RunVector(storage, "v == 1", 0);
+  REQUIRE(filtered.size() == 1);
+  CHECK(filtered[0].labels.MetricName() == "v");  // filtering keeps the name
+  const Vector bools = RunVector(storage, "v != bool v", 0);
+  REQUIRE(bools.size() == 2);
+  for (const auto& sample : bools) {
+    CHECK(sample.value == (sample.labels.Get("k") == "2" ? 1 : 0));
+    CHECK_FALSE(sample.labels.Has("__name__"));
+  }
+}
+
+TEST_CASE("histogram_quantile interpolates inside the bucket") {
+  MemoryStorage storage;
+  storage.Append(MakeSeries("h_bucket", {{"le", "1"}}), 0, 10);
+  storage.Append(MakeSeries("h_bucket", {{"le", "2"}}), 0, 20);
+  storage.Append(MakeSeries("h_bucket", {{"le", "+Inf"}}), 0, 20);
+  const Vector q = RunVector(storage, "histogram_quantile(0.75, h_bucket)", 0);
+  REQUIRE(q.size() == 1);
+  CHECK(q[0].value == Approx(1.5));
+  CHECK(q[0].labels.empty());
+}
