@@ -48,13 +48,15 @@ void ServingModel::Finish(const Request& r, Outcome outcome) {
   output_tokens.Observe(r.generated);
   totals_.request_seconds += latency;
   if (r.generated > 0 && r.first_token_at >= 0) {
-    tpot.Observe((now_ - r.first_token_at) / r.generated);
+    tpot.Observe(std::max(0.0, now_ - r.first_token_at) / r.generated);
   }
 }
 
 void ServingModel::Step() {
   const double dt = kStepSeconds;
+  const double step_start = now_;
   now_ += dt;
+  std::uniform_real_distribution<double> within_step(0, dt);
 
   // Arrivals.
   std::poisson_distribution<int> arrivals(params_.arrival_rate * dt);
@@ -67,7 +69,7 @@ void ServingModel::Step() {
       continue;
     }
     Request r;
-    r.arrival = now_;
+    r.arrival = step_start + within_step(rng_);
     r.prompt = SampleLength(params_.prompt_mean);
     r.output = SampleLength(params_.output_mean);
     r.prefill_left = r.prompt;
@@ -91,17 +93,21 @@ void ServingModel::Step() {
     waiting_.pop_front();
   }
 
-  // Prefill shares a token budget, oldest first.
+  // Prefill shares a token budget, oldest first; a clock within the step times each completion
+  // so TTFT is not rounded to whole steps. The first token needs one more forward pass.
   double budget = params_.prefill_rate * dt;
+  double prefill_clock = step_start;
   for (auto& r : running_) {
     if (r.prefill_left <= 0 || budget <= 0) continue;
     const double done = std::min(budget, r.prefill_left);
     budget -= done;
     r.prefill_left -= done;
+    prefill_clock =
+        std::max(prefill_clock, std::max(r.admitted, r.arrival)) + done / params_.prefill_rate;
     totals_.prompt_seconds += done / params_.prefill_rate;
     if (r.prefill_left <= 0 && r.first_token_at < 0) {
-      r.first_token_at = now_;
-      ttft.Observe(now_ - r.arrival);
+      r.first_token_at = prefill_clock + params_.decode_base;
+      ttft.Observe(r.first_token_at - r.arrival);
       totals_.prompt_tokens += r.prompt;
       totals_.prefix_queries += r.prompt;
       totals_.prefix_hits += std::round(r.prompt * params_.prefix_hit_ratio);
