@@ -61,18 +61,18 @@ void Labels::Remove(std::string_view name) {
 }
 
 std::uint64_t Labels::Hash() const {
-  XXH3_state_t* state = XXH3_createState();
-  XXH3_64bits_reset(state);
+  // One contiguous buffer per thread: hashing runs per sample in matching and grouping, so it must
+  // not allocate.
+  thread_local std::string buffer;
+  buffer.clear();
   constexpr char kSeparator = '\xff';  // cannot occur in valid UTF-8 label text
   for (const auto& [name, value] : pairs_) {
-    XXH3_64bits_update(state, name.data(), name.size());
-    XXH3_64bits_update(state, &kSeparator, 1);
-    XXH3_64bits_update(state, value.data(), value.size());
-    XXH3_64bits_update(state, &kSeparator, 1);
+    buffer += name;
+    buffer += kSeparator;
+    buffer += value;
+    buffer += kSeparator;
   }
-  const std::uint64_t hash = XXH3_64bits_digest(state);
-  XXH3_freeState(state);
-  return hash;
+  return XXH3_64bits(buffer.data(), buffer.size());
 }
 
 std::string Labels::ToString() const {

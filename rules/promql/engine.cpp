@@ -65,6 +65,12 @@ void CheckUniqueLabelSets(const Vector& vector) {
   }
 }
 
+std::int64_t SubTime(std::int64_t a, std::int64_t b) {
+  std::int64_t out;
+  if (__builtin_sub_overflow(a, b, &out)) Throw("timestamp out of range");
+  return out;
+}
+
 double GoMax(double a, double b) {
   if (std::isinf(a) && a > 0) return a;
   if (std::isinf(b) && b > 0) return b;
@@ -144,6 +150,9 @@ double ScalarOp(BinaryOp op, double lhs, double rhs, bool return_bool) {
   return value;
 }
 
+// Prometheus bounds subqueries through its sample limit; a step limit keeps hostile rules cheap.
+constexpr std::int64_t kMaxSubquerySteps = 1000000;
+
 class Evaluator {
  public:
   Evaluator(const Storage& storage, std::int64_t query_ms, const EvalOptions& options)
@@ -179,14 +188,14 @@ class Evaluator {
   std::int64_t ReferenceTime(const AtModifier& at, std::int64_t offset_ms, std::int64_t t) const {
     switch (at.kind) {
       case AtKind::kNone:
-        return t - offset_ms;
+        return detail::SubTime(t, offset_ms);
       case AtKind::kTimestamp:
-        return at.timestamp_ms - offset_ms;
+        return detail::SubTime(at.timestamp_ms, offset_ms);
       case AtKind::kStart:
       case AtKind::kEnd:
-        return query_ms_ - offset_ms;
+        return detail::SubTime(query_ms_, offset_ms);
     }
-    return t - offset_ms;
+    return detail::SubTime(t, offset_ms);
   }
 
   // Visits matching series in label order, as Prometheus's storage returns them.
@@ -216,7 +225,7 @@ class Evaluator {
   Vector SelectInstant(const VectorSelector& selector, std::int64_t t) {
     const std::int64_t ref = ReferenceTime(selector.at, selector.offset_ms, t);
     Vector out;
-    SelectSorted(selector, ref - options_.lookback_delta_ms, ref,
+    SelectSorted(selector, detail::SubTime(ref, options_.lookback_delta_ms), ref,
                  [&](Labels& labels, std::vector<SamplePoint>& points) {
                    if (points.empty()) return;
                    const SamplePoint& last = points.back();
@@ -231,7 +240,7 @@ class Evaluator {
     const std::int64_t ref = ReferenceTime(selector.at, selector.offset_ms, t);
     Vector out;
     SelectSorted(
-        selector, ref - options_.lookback_delta_ms, ref,
+        selector, detail::SubTime(ref, options_.lookback_delta_ms), ref,
         [&](Labels& labels, std::vector<SamplePoint>& points) {
           if (points.empty() || IsStaleNaN(points.back().v)) return;
           out.push_back(VectorSample{std::move(labels), points.back().v, points.back().t_ms});
@@ -242,7 +251,7 @@ class Evaluator {
   Matrix SelectRange(const MatrixSelector& m, std::int64_t t, RangeWindow* window) {
     const std::int64_t ref = ReferenceTime(m.selector.at, m.selector.offset_ms, t);
     window->end_ms = ref;
-    window->start_ms = ref - m.range_ms;
+    window->start_ms = detail::SubTime(ref, m.range_ms);
     window->range_ms = m.range_ms;
     Matrix out;
     SelectSorted(m.selector, window->start_ms, ref,
@@ -258,15 +267,19 @@ class Evaluator {
     const std::int64_t end = ReferenceTime(s.at, s.offset_ms, t);
     const std::int64_t step = s.step_ms != 0 ? s.step_ms : options_.default_subquery_step_ms;
     if (step <= 0) Throw("zero or negative query resolution step widths are not accepted");
-    const std::int64_t lowest = end - s.range_ms;
-    std::int64_t start = step * (lowest / step);
-    if (start < lowest) start += step;
+    const std::int64_t lowest = detail::SubTime(end, s.range_ms);
+    if ((end - lowest) / step > kMaxSubquerySteps) {
+      Throw("subquery [" + std::to_string(s.range_ms) + "ms:" + std::to_string(step) +
+            "ms] has too many steps");
+    }
     window->end_ms = end;
     window->start_ms = lowest;
     window->range_ms = s.range_ms;
+    std::int64_t start = step * (lowest / step);
+    if (start < lowest && __builtin_add_overflow(start, step, &start)) return {};
     Matrix out;
     std::unordered_map<std::uint64_t, std::size_t> index;
-    for (std::int64_t ts = start; ts <= end; ts += step) {
+    for (std::int64_t ts = start; ts <= end;) {
       Value value = Eval(*s.expr, ts);
       auto* vector = std::get_if<Vector>(&value.data);
       if (vector == nullptr) Throw("subquery is only allowed on instant vector");
@@ -276,6 +289,7 @@ class Evaluator {
         if (inserted) out.push_back(Series{std::move(sample.labels), {}});
         out[it->second].points.push_back(SamplePoint{ts, sample.value});
       }
+      if (__builtin_add_overflow(ts, step, &ts)) break;
     }
     return out;
   }

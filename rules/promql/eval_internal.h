@@ -14,6 +14,8 @@ struct EvalFailure {
   std::string message;
 };
 [[noreturn]] void Throw(std::string message);
+// a - b, failing the evaluation instead of overflowing.
+std::int64_t SubTime(std::int64_t a, std::int64_t b);
 
 // Hash of the label pairs a binary match or grouping looks at: only `names` when `on`, else every
 // label except `names` and __name__.

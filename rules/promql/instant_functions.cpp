@@ -164,7 +164,7 @@ std::string ExpandTemplate(std::string_view tmpl, const RE2& regex,
 }  // namespace
 
 double DateField(std::string_view name, double seconds) {
-  if (!std::isfinite(seconds)) return kNaN;
+  if (!std::isfinite(seconds) || std::fabs(seconds) > 1e15) return kNaN;
   const CivilTime c = ToCivil(static_cast<std::int64_t>(seconds));
   if (name == "day_of_month") return c.day;
   if (name == "day_of_week") return c.weekday;

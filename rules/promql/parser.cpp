@@ -164,7 +164,22 @@ class Parser {
     return std::nullopt;
   }
 
+  // Bounds recursion so hostile input cannot overflow the stack.
+  struct DepthGuard {
+    explicit DepthGuard(Parser& parser) : parser_(parser) {
+      if (++parser_.depth_ > kMaxDepth) {
+        parser_.Fail(parser_.Peek().position, "expression nested too deeply");
+      }
+    }
+    ~DepthGuard() { --parser_.depth_; }
+    DepthGuard(const DepthGuard&) = delete;
+    DepthGuard& operator=(const DepthGuard&) = delete;
+    Parser& parser_;
+  };
+  static constexpr int kMaxDepth = 256;
+
   ExprPtr ParseBinary(int min_precedence) {
+    DepthGuard guard(*this);
     ExprPtr lhs = ParseUnary();
     while (true) {
       const std::optional<BinaryOp> op = PeekBinaryOp();
@@ -636,6 +651,7 @@ class Parser {
   std::string_view input_;
   std::vector<Token> tokens_;
   std::size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace

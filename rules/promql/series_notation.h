@@ -21,7 +21,8 @@ using SeriesValues = std::vector<std::optional<double>>;
 
 std::variant<SeriesValues, SeriesNotationError> ExpandSeriesValues(std::string_view text);
 
-// Parses a single value as the notation does: decimal numbers (no hex, as Prometheus), Inf/+Inf/-Inf, NaN, "stale".
+// Parses a single value as the notation does: decimal numbers (no hex, as Prometheus),
+// Inf/+Inf/-Inf, NaN, "stale".
 std::optional<double> ParseSeriesNumber(std::string_view text);
 
 }  // namespace inferwatch::rules::promql
