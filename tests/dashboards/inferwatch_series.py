@@ -26,6 +26,9 @@ DERIVED = {
     "llm_slo_burn_rate", "llm_slo_burn_alert_active",
     "llm_recommendation_info", "llm_recommendation_expected_improvement_ratio",
     "llm_health_score",
+    # intermediate series the rule pack's sections also record
+    "llm_bottleneck_condition", "llm_bottleneck_info", "llm_slo_good_event_rate",
+    "llm_slo_total_event_rate", "llm_recommendation_suggested_value",
 }
 SELF = {
     "inferwatch_target_up", "inferwatch_target_scrape_duration_seconds",
@@ -33,7 +36,8 @@ SELF = {
     "inferwatch_unmapped_series", "inferwatch_rule_group_evaluation_duration_seconds",
     "inferwatch_rule_evaluation_failures_total",
     "inferwatch_rule_group_last_evaluation_timestamp_seconds",
-    "inferwatch_config_last_reload_successful", "inferwatch_build_info",
+    "inferwatch_config_last_reload_successful",
+    "inferwatch_config_last_reload_success_timestamp_seconds", "inferwatch_build_info",
 }
 PROMETHEUS_OWN = {"ALERTS", "ALERTS_FOR_STATE"}
 
