@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -198,53 +199,40 @@ class Evaluator {
     return detail::SubTime(t, offset_ms);
   }
 
-  // Visits matching series in label order, as Prometheus's storage returns them.
-  template <class Fn>
-  void SelectSorted(const VectorSelector& selector, std::int64_t mint, std::int64_t maxt, Fn&& fn) {
-    struct Hit {
-      Labels labels;
-      std::vector<SamplePoint> points;
-    };
-    std::vector<Hit> hits;
-    storage_.Select(selector.matchers, mint, maxt,
-                    [&](const Labels& labels, std::span<const SamplePoint> points) {
-                      Hit hit{labels, {}};
-                      hit.points.reserve(points.size());
-                      for (const auto& p : points) {
-                        if (p.t_ms >= mint && p.t_ms <= maxt) hit.points.push_back(p);
-                      }
-                      hits.push_back(std::move(hit));
-                    });
-    const auto by_labels = [](const Hit& a, const Hit& b) { return a.labels < b.labels; };
-    if (!std::is_sorted(hits.begin(), hits.end(), by_labels)) {
-      std::sort(hits.begin(), hits.end(), by_labels);
+  // Prometheus's storage returns series in label order; topk ties and eval_ordered output depend
+  // on it, so restore it when a Storage does not guarantee it.
+  template <class T>
+  static void SortByLabels(std::vector<T>& items) {
+    const auto by_labels = [](const T& a, const T& b) { return a.labels < b.labels; };
+    if (!std::is_sorted(items.begin(), items.end(), by_labels)) {
+      std::sort(items.begin(), items.end(), by_labels);
     }
-    for (auto& hit : hits) fn(hit.labels, hit.points);
   }
 
-  Vector SelectInstant(const VectorSelector& selector, std::int64_t t) {
-    const std::int64_t ref = ReferenceTime(selector.at, selector.offset_ms, t);
-    Vector out;
-    SelectSorted(selector, detail::SubTime(ref, options_.lookback_delta_ms), ref,
-                 [&](Labels& labels, std::vector<SamplePoint>& points) {
-                   if (points.empty()) return;
-                   const SamplePoint& last = points.back();
-                   if (IsStaleNaN(last.v)) return;
-                   out.push_back(VectorSample{std::move(labels), last.v, t});
-                 });
-    return out;
+  // The newest sample at or before ref within the lookback window, unless it is a stale marker.
+  std::optional<SamplePoint> LatestSample(std::span<const SamplePoint> points, std::int64_t mint,
+                                          std::int64_t ref) const {
+    for (auto it = points.rbegin(); it != points.rend(); ++it) {
+      if (it->t_ms > ref) continue;
+      if (it->t_ms < mint || IsStaleNaN(it->v)) return std::nullopt;
+      return *it;
+    }
+    return std::nullopt;
   }
 
-  // Like SelectInstant but keeps the samples' own timestamps (for timestamp()).
-  Vector SelectInstantWithSampleTimes(const VectorSelector& selector, std::int64_t t) {
+  Vector SelectInstant(const VectorSelector& selector, std::int64_t t,
+                       bool keep_sample_times = false) {
     const std::int64_t ref = ReferenceTime(selector.at, selector.offset_ms, t);
+    const std::int64_t mint = detail::SubTime(ref, options_.lookback_delta_ms);
     Vector out;
-    SelectSorted(
-        selector, detail::SubTime(ref, options_.lookback_delta_ms), ref,
-        [&](Labels& labels, std::vector<SamplePoint>& points) {
-          if (points.empty() || IsStaleNaN(points.back().v)) return;
-          out.push_back(VectorSample{std::move(labels), points.back().v, points.back().t_ms});
+    storage_.Select(
+        selector.matchers, mint, ref,
+        [&](const Labels& labels, std::span<const SamplePoint> points) {
+          if (std::optional<SamplePoint> latest = LatestSample(points, mint, ref)) {
+            out.push_back(VectorSample{labels, latest->v, keep_sample_times ? latest->t_ms : t});
+          }
         });
+    SortByLabels(out);
     return out;
   }
 
@@ -253,13 +241,18 @@ class Evaluator {
     window->end_ms = ref;
     window->start_ms = detail::SubTime(ref, m.range_ms);
     window->range_ms = m.range_ms;
+    const std::int64_t mint = window->start_ms;
     Matrix out;
-    SelectSorted(m.selector, window->start_ms, ref,
-                 [&](Labels& labels, std::vector<SamplePoint>& points) {
-                   std::erase_if(points, [](const SamplePoint& p) { return IsStaleNaN(p.v); });
-                   if (points.empty()) return;
-                   out.push_back(Series{std::move(labels), std::move(points)});
-                 });
+    storage_.Select(m.selector.matchers, mint, ref,
+                    [&](const Labels& labels, std::span<const SamplePoint> points) {
+                      std::vector<SamplePoint> kept;
+                      kept.reserve(points.size());
+                      for (const auto& p : points) {
+                        if (p.t_ms >= mint && p.t_ms <= ref && !IsStaleNaN(p.v)) kept.push_back(p);
+                      }
+                      if (!kept.empty()) out.push_back(Series{labels, std::move(kept)});
+                    });
+    SortByLabels(out);
     return out;
   }
 
@@ -388,7 +381,7 @@ class Evaluator {
       const Expr& inner = Unwrap(*call.args[0]);
       Vector v;
       if (const auto* selector = std::get_if<VectorSelector>(&inner.node)) {
-        v = SelectInstantWithSampleTimes(*selector, t);
+        v = SelectInstant(*selector, t, /*keep_sample_times=*/true);
       } else {
         v = EvalVector(*call.args[0], t);
       }
