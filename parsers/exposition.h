@@ -47,16 +47,18 @@ struct Family {
   MetricType type = MetricType::kUnknown;
   std::string_view help;  // unescaped; empty when absent
   std::string_view unit;  // OpenMetrics UNIT; empty when absent
+  std::size_t line = 0;   // 1-based line where the family starts (its first metadata or sample)
 };
 
 struct Sample {
   std::string_view family;  // the family this sample was grouped into
   MetricType type = MetricType::kUnknown;
-  std::string_view name;    // the full sample name, e.g. foo_bucket, foo_total, foo_created
+  std::string_view name;  // the full sample name, e.g. foo_bucket, foo_total, foo_created
   std::span<const Label> labels;
   double value = 0;
   std::optional<int64_t> timestamp_ms;  // OpenMetrics float seconds are converted to ms
   const Exemplar* exemplar = nullptr;   // OpenMetrics only; nullptr when absent
+  std::size_t line = 0;                 // 1-based line of the sample in the payload
 };
 
 // Resource limits; a payload that exceeds one fails with a clear error. 0 means unlimited.

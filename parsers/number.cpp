@@ -1,0 +1,99 @@
+#include "parsers/number.h"
+
+#include <cmath>
+#include <limits>
+
+#include <fast_float/fast_float.h>
+
+namespace inferwatch::parsers {
+namespace {
+
+bool EqualsIgnoreCase(std::string_view text, std::string_view lower) {
+  if (text.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((text[i] | 0x20) != lower[i]) return false;
+  }
+  return true;
+}
+
+// Most exposition values are small integers; converting them directly skips the general parser.
+std::optional<double> ParseShortInteger(std::string_view digits, bool negative) {
+  if (digits.empty() || digits.size() > 15) return std::nullopt;
+  int64_t accumulated = 0;
+  for (const char c : digits) {
+    const auto digit = static_cast<unsigned char>(c - '0');
+    if (digit > 9) return std::nullopt;
+    accumulated = accumulated * 10 + digit;
+  }
+  const auto value = static_cast<double>(accumulated);
+  return negative ? -value : value;
+}
+
+}  // namespace
+
+std::optional<double> ParseValue(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  bool negative = false;
+  std::string_view unsigned_text = text;
+  if (text[0] == '+' || text[0] == '-') {
+    negative = text[0] == '-';
+    unsigned_text.remove_prefix(1);
+  }
+  if (auto integer = ParseShortInteger(unsigned_text, negative)) return integer;
+  if (unsigned_text.empty()) return std::nullopt;
+  const char first = unsigned_text[0];
+  if (first == 'i' || first == 'I') {
+    if (EqualsIgnoreCase(unsigned_text, "inf") || EqualsIgnoreCase(unsigned_text, "infinity")) {
+      return negative ? -std::numeric_limits<double>::infinity()
+                      : std::numeric_limits<double>::infinity();
+    }
+    return std::nullopt;
+  }
+  if (first == 'n' || first == 'N') {
+    if (EqualsIgnoreCase(unsigned_text, "nan")) return std::numeric_limits<double>::quiet_NaN();
+    return std::nullopt;
+  }
+  // fast_float takes no sign of its own here, and would accept "nan(...)"; both were handled above.
+  if (!(first == '.' || (first >= '0' && first <= '9'))) return std::nullopt;
+  double value = 0;
+  const char* end = unsigned_text.data() + unsigned_text.size();
+  const auto result = fast_float::from_chars(unsigned_text.data(), end, value);
+  if (result.ec != std::errc() || result.ptr != end) return std::nullopt;
+  return negative ? -value : value;
+}
+
+std::optional<double> ParseOpenMetricsTimestamp(std::string_view text) {
+  const auto value = ParseValue(text);
+  if (!value || !std::isfinite(*value)) return std::nullopt;
+  return value;
+}
+
+std::optional<int64_t> ParsePrometheusTimestamp(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  bool negative = false;
+  if (text[0] == '+' || text[0] == '-') {
+    negative = text[0] == '-';
+    text.remove_prefix(1);
+  }
+  if (text.empty()) return std::nullopt;
+  uint64_t magnitude = 0;
+  constexpr uint64_t kLimit = static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) + 1;
+  for (const char c : text) {
+    const auto digit = static_cast<unsigned char>(c - '0');
+    if (digit > 9) return std::nullopt;
+    if (magnitude > (kLimit - digit) / 10) return std::nullopt;
+    magnitude = magnitude * 10 + digit;
+  }
+  if (!negative && magnitude == kLimit) return std::nullopt;
+  return negative ? static_cast<int64_t>(0 - magnitude) : static_cast<int64_t>(magnitude);
+}
+
+int64_t SecondsToMilliseconds(double seconds) {
+  const double milliseconds = std::round(seconds * 1000.0);
+  constexpr double kMax = 9.2233720368547748e18;  // largest double below 2^63
+  if (milliseconds >= kMax) return std::numeric_limits<int64_t>::max();
+  if (milliseconds <= -kMax) return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(milliseconds);
+}
+
+}  // namespace inferwatch::parsers

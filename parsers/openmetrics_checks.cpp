@@ -1,0 +1,289 @@
+#include "parsers/openmetrics_checks.h"
+
+#include <cmath>
+
+#include "parsers/label_hash.h"
+#include "parsers/number.h"
+
+namespace inferwatch::parsers {
+namespace {
+
+ParseError At(std::size_t line, std::string reason) {
+  return ParseError{line, 1, std::move(reason)};
+}
+
+bool FindLabel(std::span<const Label> labels, std::string_view name, std::string_view& value) {
+  for (const Label& label : labels) {
+    if (label.name == name) {
+      value = label.value;
+      return true;
+    }
+  }
+  return false;
+}
+
+// `le` and `quantile` must be numbers; infinities only in their canonical spelling.
+std::optional<double> ParseBound(std::string_view text) {
+  const auto value = ParseValue(text);
+  if (!value || std::isnan(*value)) return std::nullopt;
+  if (std::isinf(*value) && text != "+Inf" && text != "-Inf") return std::nullopt;
+  return value;
+}
+
+bool IsCounterLike(std::string_view suffix) {
+  return suffix == "_total" || suffix == "_sum" || suffix == "_count" || suffix == "_bucket" ||
+         suffix == "_gcount" || suffix == "_gsum";
+}
+
+std::span<const std::string_view> NameSuffixes(MetricType type) {
+  static constexpr std::string_view kCounter[] = {"", "_total", "_created"};
+  static constexpr std::string_view kSummary[] = {"", "_sum", "_count", "_created"};
+  static constexpr std::string_view kHistogram[] = {"", "_bucket", "_sum", "_count", "_created"};
+  static constexpr std::string_view kGaugeHistogram[] = {"", "_bucket", "_gsum", "_gcount"};
+  static constexpr std::string_view kInfo[] = {"", "_info"};
+  static constexpr std::string_view kPlain[] = {""};
+  switch (type) {
+    case MetricType::kCounter:
+      return kCounter;
+    case MetricType::kSummary:
+      return kSummary;
+    case MetricType::kHistogram:
+      return kHistogram;
+    case MetricType::kGaugeHistogram:
+      return kGaugeHistogram;
+    case MetricType::kInfo:
+      return kInfo;
+    default:
+      return kPlain;
+  }
+}
+
+}  // namespace
+
+void GenerationalHashSet::Clear() {
+  ++generation_;
+  size_ = 0;
+  if (generation_ == 0) {  // wrapped: old slots could look current
+    for (Slot& slot : slots_) slot.generation = 0;
+    generation_ = 1;
+  }
+}
+
+bool GenerationalHashSet::Contains(uint64_t hash) const {
+  if (slots_.empty()) return false;
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& slot = slots_[i];
+    if (slot.generation != generation_) return false;
+    if (slot.hash == hash) return true;
+  }
+}
+
+void GenerationalHashSet::Insert(uint64_t hash) {
+  if ((size_ + 1) * 2 > slots_.size()) Grow();
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    Slot& slot = slots_[i];
+    if (slot.generation != generation_) {
+      slot = Slot{hash, generation_};
+      ++size_;
+      return;
+    }
+    if (slot.hash == hash) return;
+  }
+}
+
+void GenerationalHashSet::Grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.empty() ? 16 : old.size() * 2, Slot{});
+  const uint32_t current = generation_;
+  size_ = 0;
+  const std::size_t mask = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.generation != current) continue;
+    for (std::size_t i = slot.hash & mask;; i = (i + 1) & mask) {
+      if (slots_[i].generation != current) {
+        slots_[i] = slot;
+        ++size_;
+        break;
+      }
+    }
+  }
+}
+
+void OpenMetricsChecker::StartFamily(std::string_view name, MetricType type) {
+  family_.assign(name);
+  type_ = type;
+  has_group_ = false;
+  seen_groups_.Clear();
+  histogram_ = HistogramGroup{};
+}
+
+std::optional<ParseError> OpenMetricsChecker::CheckSample(const ParsedSample& sample,
+                                                          std::string_view suffix,
+                                                          std::size_t line) {
+  const bool histogram_like =
+      type_ == MetricType::kHistogram || type_ == MetricType::kGaugeHistogram;
+  std::string_view label_value;
+  std::string_view skipped_label;
+  if (type_ == MetricType::kStateSet) {
+    if (!FindLabel(sample.labels, family_, label_value)) {
+      return At(line, "stateset sample has no label named \"" + family_ + "\"");
+    }
+    skipped_label = family_;
+  }
+  if (suffix == "_bucket") {
+    if (!FindLabel(sample.labels, "le", label_value) || !ParseBound(label_value)) {
+      return At(line, "histogram bucket needs an \"le\" label holding a number");
+    }
+    skipped_label = "le";
+  }
+  const bool quantile_sample = type_ == MetricType::kSummary && suffix.empty();
+  if (quantile_sample) {
+    const auto quantile =
+        FindLabel(sample.labels, "quantile", label_value) ? ParseBound(label_value) : std::nullopt;
+    if (!quantile || *quantile < 0 || *quantile > 1) {
+      return At(line, "summary quantile sample needs a \"quantile\" label between 0 and 1");
+    }
+    skipped_label = "quantile";
+  }
+
+  const uint64_t group =
+      type_ == MetricType::kInfo ? 0 : HashLabelSet(sample.labels, skipped_label);
+  if (has_group_ && group == group_) {
+    if (sample.has_timestamp != group_has_timestamp_) {
+      return At(line, "some samples of this series group have a timestamp and some do not");
+    }
+    if (sample.has_timestamp && group_timestamp_ > sample.timestamp_seconds &&
+        type_ != MetricType::kInfo) {
+      return At(line, "timestamp goes backwards within a series group");
+    }
+  } else {
+    if (has_group_ && seen_groups_.Contains(group)) {
+      return At(line,
+                "samples of one series group must be contiguous within family \"" + family_ + "\"");
+    }
+    seen_groups_.Insert(group);
+  }
+  has_group_ = true;
+  group_ = group;
+  group_has_timestamp_ = sample.has_timestamp;
+  group_timestamp_ = sample.timestamp_seconds;
+
+  const double value = sample.value;
+  if (type_ == MetricType::kStateSet && value != 0 && value != 1) {
+    return At(line, "stateset values must be 0 or 1");
+  }
+  if (type_ == MetricType::kInfo && value != 1) return At(line, "info values must be 1");
+  if (quantile_sample && value < 0) return At(line, "quantile values must not be negative");
+  if (IsCounterLike(suffix)) {
+    if (std::isnan(value))
+      return At(line, "counter-like sample " + std::string(suffix) + " is NaN");
+    if (value < 0 && suffix != "_gsum") {
+      return At(line, "counter-like sample " + std::string(suffix) + " is negative");
+    }
+  }
+  if (sample.has_exemplar && !((histogram_like && suffix == "_bucket") ||
+                               (type_ == MetricType::kCounter && suffix == "_total"))) {
+    return At(line, "exemplars are allowed only on counter _total and histogram _bucket samples");
+  }
+  if (histogram_like) {
+    const uint64_t histogram_group = HashLabelSet(sample.labels, suffix == "_bucket" ? "le" : "");
+    return CheckHistogramSample(sample, suffix, histogram_group, line);
+  }
+  return std::nullopt;
+}
+
+std::optional<ParseError> OpenMetricsChecker::CheckHistogramSample(const ParsedSample& sample,
+                                                                   std::string_view suffix,
+                                                                   uint64_t group,
+                                                                   std::size_t line) {
+  HistogramGroup& state = histogram_;
+  if (state.active && (group != state.group || sample.has_timestamp != state.has_timestamp ||
+                       (sample.has_timestamp && sample.timestamp_seconds != state.timestamp))) {
+    if (auto error = FinishHistogramGroup()) return error;
+  }
+  if (!state.active) {
+    state = HistogramGroup{};
+    state.active = true;
+    state.group = group;
+    state.has_timestamp = sample.has_timestamp;
+    state.timestamp = sample.timestamp_seconds;
+  }
+  state.last_line = line;
+  if (suffix == "_bucket") {
+    std::string_view le;
+    FindLabel(sample.labels, "le", le);
+    const double bound = *ParseBound(le);
+    if (bound < 0) state.negative_buckets = true;
+    if (state.has_bucket && bound <= state.last_bound) {
+      return At(line, "histogram buckets must be in increasing order of \"le\"");
+    }
+    if (sample.value < state.last_bucket_value) {
+      return At(
+          line,
+          "histogram bucket counts must be cumulative (this one is lower than the one before)");
+    }
+    state.has_bucket = true;
+    state.last_bound = bound;
+    state.last_bucket_value = sample.value;
+  } else if (suffix == "_count" || suffix == "_gcount") {
+    state.has_count = true;
+    state.count = sample.value;
+    state.count_line = line;
+  } else if (suffix == "_sum") {
+    state.has_sum = true;
+  } else if (suffix == "_gsum") {
+    state.has_gsum = true;
+    if (sample.value < 0) state.negative_gsum = true;
+  }
+  return std::nullopt;
+}
+
+std::optional<ParseError> OpenMetricsChecker::FinishHistogramGroup() {
+  HistogramGroup& state = histogram_;
+  if (!state.active) return std::nullopt;
+  state.active = false;
+  const std::string count_name = type_ == MetricType::kGaugeHistogram ? "_gcount" : "_count";
+  const std::string sum_name = type_ == MetricType::kGaugeHistogram ? "_gsum" : "_sum";
+  if (!state.has_bucket || !std::isinf(state.last_bound) || state.last_bound < 0) {
+    return At(state.last_line, "histogram \"" + family_ + "\" has no +Inf bucket");
+  }
+  if (state.has_count && state.count != state.last_bucket_value) {
+    return At(state.count_line,
+              count_name + " differs from the +Inf bucket of \"" + family_ + "\"");
+  }
+  if ((state.has_sum || state.has_gsum) && !state.has_count) {
+    return At(state.last_line,
+              "histogram \"" + family_ + "\" has " + sum_name + " but no " + count_name);
+  }
+  if (!(state.has_sum || state.has_gsum) && state.has_count) {
+    return At(state.last_line,
+              "histogram \"" + family_ + "\" has " + count_name + " but no " + sum_name);
+  }
+  if (state.negative_buckets && state.has_sum) {
+    return At(state.last_line,
+              "histogram \"" + family_ + "\" has negative buckets, so it must not have _sum");
+  }
+  if (!state.negative_buckets && state.negative_gsum) {
+    return At(state.last_line,
+              "gaugehistogram \"" + family_ + "\" has a negative _gsum but no negative bucket");
+  }
+  return std::nullopt;
+}
+
+std::optional<ParseError> OpenMetricsChecker::FinishFamily(std::size_t line) {
+  if (auto error = FinishHistogramGroup()) return error;
+  for (const std::string_view suffix : NameSuffixes(type_)) {
+    std::string name = family_;
+    name.append(suffix);
+    if (!seen_names_.insert(std::move(name)).second) {
+      return At(line, "metric family \"" + family_ + "\" clashes with an earlier family (name \"" +
+                          family_ + std::string(suffix) +
+                          "\"); families must not be split or repeated");
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace inferwatch::parsers

@@ -1,0 +1,83 @@
+// The semantic rules of OpenMetrics 1.0 that go beyond the line grammar: family grouping and
+// interleaving, name clashes, timestamps within a group, value ranges per type, exemplar
+// placement, and histogram bucket structure. Streaming: state is per family and per group.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "parsers/exposition.h"
+#include "parsers/sample_line.h"
+
+namespace inferwatch::parsers {
+
+// A set of 64-bit hashes that is emptied in O(1) and keeps its memory between families.
+class GenerationalHashSet {
+ public:
+  void Clear();
+  bool Contains(uint64_t hash) const;
+  void Insert(uint64_t hash);
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t generation = 0;
+  };
+  void Grow();
+  std::vector<Slot> slots_;
+  std::size_t size_ = 0;
+  uint32_t generation_ = 1;
+};
+
+class OpenMetricsChecker {
+ public:
+  void StartFamily(std::string_view name, MetricType type);
+
+  // `suffix` is what follows the family name in the sample name ("" for the family name itself).
+  std::optional<ParseError> CheckSample(const ParsedSample& sample, std::string_view suffix,
+                                        std::size_t line);
+
+  // Ends the current family: finishes its last histogram group and records its names so a later
+  // family reusing one is rejected. `line` locates errors found here.
+  std::optional<ParseError> FinishFamily(std::size_t line);
+
+ private:
+  struct HistogramGroup {
+    bool active = false;
+    uint64_t group = 0;
+    bool has_timestamp = false;
+    double timestamp = 0;
+    bool has_bucket = false;
+    double last_bound = 0;
+    double last_bucket_value = 0;
+    bool has_count = false;
+    double count = 0;
+    std::size_t count_line = 0;
+    bool has_sum = false;
+    bool has_gsum = false;
+    bool negative_buckets = false;
+    bool negative_gsum = false;
+    std::size_t last_line = 0;
+  };
+
+  std::optional<ParseError> CheckHistogramSample(const ParsedSample& sample,
+                                                 std::string_view suffix, uint64_t group,
+                                                 std::size_t line);
+  std::optional<ParseError> FinishHistogramGroup();
+
+  std::string family_;
+  MetricType type_ = MetricType::kUnknown;
+  bool has_group_ = false;
+  uint64_t group_ = 0;
+  bool group_has_timestamp_ = false;
+  double group_timestamp_ = 0;
+  GenerationalHashSet seen_groups_;
+  HistogramGroup histogram_;
+  std::unordered_set<std::string> seen_names_;
+};
+
+}  // namespace inferwatch::parsers

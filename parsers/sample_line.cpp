@@ -1,0 +1,314 @@
+#include "parsers/sample_line.h"
+
+#include <cstring>
+
+#include "parsers/char_class.h"
+#include "parsers/number.h"
+
+namespace inferwatch::parsers {
+namespace {
+
+constexpr std::size_t kMaxExemplarRunes = 128;
+
+LineError Error(std::size_t offset, std::string reason) {
+  return {offset, std::move(reason)};
+}
+
+std::string Quoted(std::string_view text) {
+  constexpr std::size_t kShown = 40;
+  std::string quoted = "\"";
+  quoted.append(text.substr(0, kShown));
+  if (text.size() > kShown) quoted.append("...");
+  quoted.push_back('"');
+  return quoted;
+}
+
+std::string Describe(std::string_view line, std::size_t pos) {
+  if (pos >= line.size()) return "end of line";
+  const char c = line[pos];
+  if (c == ' ') return "' '";
+  if (c == '\t') return "tab";
+  if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
+    return "byte " + std::to_string(static_cast<unsigned char>(c));
+  }
+  return std::string("'") + c + "'";
+}
+
+std::size_t CountRunes(std::string_view text) {
+  std::size_t runes = 0;
+  for (const char c : text) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++runes;
+  }
+  return runes;
+}
+
+}  // namespace
+
+SampleLineParser::SampleLineParser(Format format, const Limits& limits, std::string_view body)
+    : format_(format), limits_(limits), body_end_(body.data() + body.size()) {
+  const void* found = body.empty() ? nullptr : std::memchr(body.data(), '\\', body.size());
+  next_backslash_ = found != nullptr ? static_cast<const char*>(found) : body_end_;
+}
+
+std::size_t SampleLineParser::SkipBlanks(std::string_view line, std::size_t pos) const {
+  if (format_ == Format::kOpenMetrics) return pos;
+  while (pos < line.size() && (line[pos] == ' ' || line[pos] == '\t')) ++pos;
+  return pos;
+}
+
+std::size_t SampleLineParser::TokenEnd(std::string_view line, std::size_t pos) const {
+  if (format_ == Format::kOpenMetrics) {
+    const void* space = std::memchr(line.data() + pos, ' ', line.size() - pos);
+    return space != nullptr
+               ? static_cast<std::size_t>(static_cast<const char*>(space) - line.data())
+               : line.size();
+  }
+  while (pos < line.size() && line[pos] != ' ' && line[pos] != '\t') ++pos;
+  return pos;
+}
+
+std::optional<LineError> SampleLineParser::ReadLabelValue(std::string_view line, std::size_t& pos,
+                                                          std::string_view& value) {
+  const std::size_t open = pos;
+  const char* start = line.data() + open + 1;
+  const char* line_end = line.data() + line.size();
+  if (next_backslash_ < start) {
+    const void* found = std::memchr(start, '\\', static_cast<std::size_t>(body_end_ - start));
+    next_backslash_ = found != nullptr ? static_cast<const char*>(found) : body_end_;
+  }
+  const auto* quote =
+      static_cast<const char*>(std::memchr(start, '"', static_cast<std::size_t>(line_end - start)));
+  if (quote == nullptr) return Error(open, "unterminated label value");
+  if (quote < next_backslash_) {
+    value = std::string_view(start, static_cast<std::size_t>(quote - start));
+  } else {
+    // Unescaped values never outgrow their line, so reserving the line's size before the first
+    // one keeps the views of earlier values in this line valid.
+    if (scratch_.capacity() < line.size()) {
+      if (!scratch_.empty()) return Error(open, "internal error: unescape buffer too small");
+      scratch_.reserve(line.size());
+    }
+    const std::size_t out_start = scratch_.size();
+    const char* p = start;
+    while (p < line_end && *p != '"') {
+      if (*p != '\\') {
+        scratch_.push_back(*p++);
+        continue;
+      }
+      if (p + 1 >= line_end) break;
+      switch (p[1]) {
+        case 'n':
+          scratch_.push_back('\n');
+          break;
+        case '\\':
+          scratch_.push_back('\\');
+          break;
+        case '"':
+          scratch_.push_back('"');
+          break;
+        default:  // Prometheus keeps unknown escapes as written
+          scratch_.push_back('\\');
+          scratch_.push_back(p[1]);
+      }
+      p += 2;
+    }
+    if (p >= line_end) return Error(open, "unterminated label value");
+    quote = p;
+    value = std::string_view(scratch_.data() + out_start, scratch_.size() - out_start);
+  }
+  const auto raw_size = static_cast<std::size_t>(quote - start);
+  if (limits_.max_label_value_bytes != 0 && raw_size > limits_.max_label_value_bytes) {
+    return Error(open, "label value is " + std::to_string(raw_size) + " bytes, over the limit of " +
+                           std::to_string(limits_.max_label_value_bytes));
+  }
+  pos = static_cast<std::size_t>(quote - line.data()) + 1;
+  return std::nullopt;
+}
+
+std::optional<LineError> SampleLineParser::ParseLabelSet(std::string_view line, std::size_t& pos,
+                                                         std::vector<Label>& labels) {
+  const bool open_metrics = format_ == Format::kOpenMetrics;
+  ++pos;  // '{'
+  if (open_metrics && pos < line.size() && line[pos] == '}') {
+    ++pos;
+    return std::nullopt;
+  }
+  while (true) {
+    pos = SkipBlanks(line, pos);
+    if (!open_metrics && pos < line.size() && line[pos] == '}') {
+      ++pos;  // 0.0.4 allows "{}" and a trailing comma
+      return std::nullopt;
+    }
+    const std::size_t name_start = pos;
+    const std::size_t name_length = LabelNameLength(line.substr(pos));
+    if (name_length == 0) {
+      if (pos >= line.size()) return Error(pos, "unterminated label set");
+      if (open_metrics && line[pos] == '}' && pos > 0 && line[pos - 1] == ',') {
+        return Error(pos - 1, "trailing comma in label set");
+      }
+      return Error(pos, "invalid label name: unexpected " + Describe(line, pos));
+    }
+    const std::string_view name = line.substr(pos, name_length);
+    pos = SkipBlanks(line, pos + name_length);
+    if (pos >= line.size() || line[pos] != '=') {
+      return Error(pos, "expected '=' after label name, found " + Describe(line, pos));
+    }
+    pos = SkipBlanks(line, pos + 1);
+    if (pos >= line.size() || line[pos] != '"') {
+      return Error(pos, "expected '\"' to open the label value, found " + Describe(line, pos));
+    }
+    std::string_view value;
+    if (auto error = ReadLabelValue(line, pos, value)) return error;
+    if (limits_.max_labels_per_sample != 0 && labels.size() >= limits_.max_labels_per_sample) {
+      return Error(name_start, "more than " + std::to_string(limits_.max_labels_per_sample) +
+                                   " labels in one sample");
+    }
+    for (const Label& previous : labels) {
+      if (previous.name == name) {
+        return Error(name_start, "duplicate label name \"" + std::string(name) + "\"");
+      }
+    }
+    labels.push_back(Label{name, value});
+    pos = SkipBlanks(line, pos);
+    if (pos < line.size() && line[pos] == '}') {
+      ++pos;
+      return std::nullopt;
+    }
+    if (pos < line.size() && line[pos] == ',') {
+      ++pos;
+      continue;
+    }
+    if (pos >= line.size()) return Error(pos, "unterminated label set");
+    return Error(pos, "expected ',' or '}' after label value, found " + Describe(line, pos));
+  }
+}
+
+std::optional<LineError> SampleLineParser::Parse(std::string_view line, std::size_t start,
+                                                 ParsedSample& out) {
+  scratch_.clear();
+  labels_.clear();
+  out.has_timestamp = false;
+  out.has_exemplar = false;
+  out.exemplar_runes = 0;
+
+  std::size_t pos = start;
+  const std::size_t name_length = MetricNameLength(line.substr(pos));
+  if (name_length == 0) {
+    return Error(pos, "invalid metric name: unexpected " + Describe(line, pos));
+  }
+  out.name = line.substr(pos, name_length);
+  pos += name_length;
+  bool has_labels = false;
+  const std::size_t label_start = SkipBlanks(line, pos);
+  if (label_start < line.size() && line[label_start] == '{') {
+    pos = label_start;
+    if (auto error = ParseLabelSet(line, pos, labels_)) return error;
+    has_labels = true;
+  }
+  out.labels = labels_;
+
+  if (format_ == Format::kOpenMetrics) {
+    if (pos >= line.size()) return Error(pos, "missing value");
+    if (line[pos] != ' ') {
+      return Error(pos, std::string("unexpected ") + Describe(line, pos) + " after " +
+                            (has_labels ? "label set" : "metric name"));
+    }
+    ++pos;
+  } else {
+    const std::size_t before_blanks = pos;
+    pos = SkipBlanks(line, pos);
+    if (pos >= line.size()) return Error(pos, "missing value");
+    if (pos == before_blanks) {
+      return Error(pos, std::string("unexpected ") + Describe(line, pos) + " after " +
+                            (has_labels ? "label set" : "metric name"));
+    }
+  }
+
+  const std::size_t value_end = TokenEnd(line, pos);
+  const std::string_view value_text = line.substr(pos, value_end - pos);
+  if (value_text.empty()) return Error(pos, "missing value");
+  const auto value = ParseValue(value_text);
+  if (!value) return Error(pos, "invalid value " + Quoted(value_text));
+  out.value = *value;
+  pos = value_end;
+
+  if (format_ == Format::kOpenMetrics) return ParseOpenMetricsTail(line, pos, out);
+
+  pos = SkipBlanks(line, pos);
+  if (pos >= line.size()) return std::nullopt;
+  const std::size_t timestamp_end = TokenEnd(line, pos);
+  const std::string_view timestamp_text = line.substr(pos, timestamp_end - pos);
+  const auto timestamp = ParsePrometheusTimestamp(timestamp_text);
+  if (!timestamp) return Error(pos, "invalid timestamp " + Quoted(timestamp_text));
+  out.has_timestamp = true;
+  out.timestamp_ms = *timestamp;
+  pos = SkipBlanks(line, timestamp_end);
+  if (pos < line.size()) return Error(pos, "unexpected text after timestamp");
+  return std::nullopt;
+}
+
+std::optional<LineError> SampleLineParser::ParseOpenMetricsTail(std::string_view line,
+                                                                std::size_t pos,
+                                                                ParsedSample& out) {
+  if (pos >= line.size()) return std::nullopt;
+  ++pos;  // the ' ' that ended the value
+  if (pos < line.size() && line[pos] == '#') return ParseExemplar(line, pos, out);
+  const std::size_t timestamp_end = TokenEnd(line, pos);
+  const std::string_view timestamp_text = line.substr(pos, timestamp_end - pos);
+  if (timestamp_text.empty()) {
+    return Error(pos, pos >= line.size() ? "trailing space after value"
+                                         : "expected one space between value and timestamp");
+  }
+  const auto timestamp = ParseOpenMetricsTimestamp(timestamp_text);
+  if (!timestamp) return Error(pos, "invalid timestamp " + Quoted(timestamp_text));
+  out.has_timestamp = true;
+  out.timestamp_seconds = *timestamp;
+  out.timestamp_ms = SecondsToMilliseconds(*timestamp);
+  pos = timestamp_end;
+  if (pos >= line.size()) return std::nullopt;
+  ++pos;
+  if (pos < line.size() && line[pos] == '#') return ParseExemplar(line, pos, out);
+  return Error(pos, "unexpected text after timestamp (an exemplar starts with \"# {\")");
+}
+
+std::optional<LineError> SampleLineParser::ParseExemplar(std::string_view line, std::size_t pos,
+                                                         ParsedSample& out) {
+  if (line.substr(pos, 3) != "# {") return Error(pos, "invalid exemplar: expected \"# {\"");
+  pos += 2;
+  exemplar_labels_.clear();
+  if (auto error = ParseLabelSet(line, pos, exemplar_labels_)) return error;
+  std::size_t runes = 0;
+  for (const Label& label : exemplar_labels_)
+    runes += CountRunes(label.name) + CountRunes(label.value);
+  if (runes > kMaxExemplarRunes) {
+    return Error(pos - 1, "exemplar labels have " + std::to_string(runes) +
+                              " characters, over the limit of 128");
+  }
+  if (pos >= line.size() || line[pos] != ' ') {
+    return Error(pos, "expected ' ' after exemplar labels, found " + Describe(line, pos));
+  }
+  ++pos;
+  const std::size_t value_end = TokenEnd(line, pos);
+  const std::string_view value_text = line.substr(pos, value_end - pos);
+  if (value_text.empty()) return Error(pos, "missing exemplar value");
+  const auto value = ParseValue(value_text);
+  if (!value) return Error(pos, "invalid exemplar value " + Quoted(value_text));
+  out.exemplar.labels = exemplar_labels_;
+  out.exemplar.value = *value;
+  out.exemplar.timestamp_seconds.reset();
+  out.exemplar_runes = runes;
+  out.has_exemplar = true;
+  pos = value_end;
+  if (pos >= line.size()) return std::nullopt;
+  ++pos;
+  const std::size_t timestamp_end = TokenEnd(line, pos);
+  const std::string_view timestamp_text = line.substr(pos, timestamp_end - pos);
+  if (timestamp_text.empty()) return Error(pos, "missing exemplar timestamp after ' '");
+  const auto timestamp = ParseOpenMetricsTimestamp(timestamp_text);
+  if (!timestamp) return Error(pos, "invalid exemplar timestamp " + Quoted(timestamp_text));
+  out.exemplar.timestamp_seconds = *timestamp;
+  if (timestamp_end < line.size()) return Error(timestamp_end, "unexpected text after exemplar");
+  return std::nullopt;
+}
+
+}  // namespace inferwatch::parsers

@@ -1,0 +1,62 @@
+// Tokenizer for one sample line, in either grammar, with the byte column of the first problem.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "parsers/exposition.h"
+
+namespace inferwatch::parsers {
+
+struct LineError {
+  std::size_t offset = 0;  // 0-based byte offset in the line
+  std::string reason;
+};
+
+struct ParsedSample {
+  std::string_view name;
+  std::span<const Label> labels;
+  double value = 0;
+  bool has_timestamp = false;
+  double timestamp_seconds = 0;  // OpenMetrics only, as written
+  int64_t timestamp_ms = 0;
+  bool has_exemplar = false;
+  Exemplar exemplar;
+  std::size_t exemplar_runes = 0;  // code points in the exemplar's label names and values
+};
+
+class SampleLineParser {
+ public:
+  // `body` is the whole payload: it is searched once for backslashes so that label values
+  // before the next backslash are sliced without an unescaping pass.
+  SampleLineParser(Format format, const Limits& limits, std::string_view body);
+
+  // Parses `line` (no newline) from byte `start`. The views in `out` stay valid until the next
+  // call.
+  std::optional<LineError> Parse(std::string_view line, std::size_t start, ParsedSample& out);
+
+ private:
+  std::optional<LineError> ParseLabelSet(std::string_view line, std::size_t& pos,
+                                         std::vector<Label>& labels);
+  std::optional<LineError> ReadLabelValue(std::string_view line, std::size_t& pos,
+                                          std::string_view& value);
+  std::optional<LineError> ParseOpenMetricsTail(std::string_view line, std::size_t pos,
+                                                ParsedSample& out);
+  std::optional<LineError> ParseExemplar(std::string_view line, std::size_t pos, ParsedSample& out);
+  std::size_t SkipBlanks(std::string_view line, std::size_t pos) const;
+  std::size_t TokenEnd(std::string_view line, std::size_t pos) const;
+
+  Format format_;
+  Limits limits_;
+  const char* body_end_;
+  const char* next_backslash_;
+  std::vector<Label> labels_;
+  std::vector<Label> exemplar_labels_;
+  std::string scratch_;  // unescaped label values of the current line
+};
+
+}  // namespace inferwatch::parsers
