@@ -52,6 +52,7 @@ struct Variant {
   std::string parameter;
   std::string current;        // literal
   std::string current_label;  // or the llm_engine_info label holding it
+  std::string current_expr;   // or an expression of observed load (turned into a label)
   std::string suggested;      // literal
   std::vector<std::pair<std::string, std::string>> suggested_map;  // current -> suggested
   std::string suggested_expr;
@@ -60,7 +61,7 @@ struct Variant {
   YAML::Node origin;
 
   std::string EngineSelector(const std::string& extra_matcher = "") const {
-    std::string selector = fmt::format("llm_engine_info{{engine={},version=~{}",
+    std::string selector = fmt::format("llm_engine_info{{engine=~{},version=~{}",
                                        QuoteString(engine), QuoteString(version));
     for (const auto& [label, regex] : config) {
       selector += fmt::format(",{}=~{}", label, QuoteString(regex));
@@ -171,7 +172,8 @@ class RecommendationsSection final : public rulefile::SectionKind {
     EntryReader reader(item, "engine variant", ctx, diagnostics);
     if (!reader.IsMapping()) return std::nullopt;
     reader.RejectUnknown({"engine", "version", "config", "parameter", "current", "current_label",
-                          "suggested", "suggested_map", "suggested_expr", "when", "condition"});
+                          "current_expr", "suggested", "suggested_map", "suggested_expr", "when",
+                          "condition"});
     Variant variant;
     variant.origin = item;
     variant.engine = reader.String("engine", true).value_or("");
@@ -185,8 +187,10 @@ class RecommendationsSection final : public rulefile::SectionKind {
     variant.parameter = reader.String("parameter", true).value_or("");
     variant.current = reader.String("current", false).value_or("");
     variant.current_label = reader.String("current_label", false).value_or("");
-    if (!variant.current.empty() && !variant.current_label.empty()) {
-      reader.ErrorAt(reader.Node("current"), "give current or current_label, not both");
+    variant.current_expr = reader.String("current_expr", false).value_or("");
+    if (!variant.current.empty() + !variant.current_label.empty() + !variant.current_expr.empty() >
+        1) {
+      reader.Error("give at most one of current, current_label, current_expr");
     }
     if (!variant.current_label.empty() && !IsLabelName(variant.current_label)) {
       reader.ErrorAt(reader.Node("current_label"),
@@ -236,10 +240,16 @@ class RecommendationsSection final : public rulefile::SectionKind {
     KeyValues labels = {{"recommendation", name}, {"parameter", variant.parameter}};
     if (!variant.current.empty()) labels.emplace_back("current", variant.current);
     labels.emplace_back("priority", priority);
-    const std::string info_selector =
-        fmt::format("llm_recommendation_info{{recommendation={},parameter={}}}", QuoteString(name),
-                    QuoteString(variant.parameter));
     const KeyValues value_labels = {{"recommendation", name}, {"parameter", variant.parameter}};
+
+    // The observed current value, when it comes from load rather than configuration.
+    const std::string current_join =
+        variant.current_expr.empty()
+            ? ""
+            : fmt::format(
+                  " * on (target) group_left (current) count_values by (target) "
+                  "(\"current\", max by (target) ({}))",
+                  variant.current_expr);
 
     if (!variant.suggested_expr.empty()) {
       group.rules.push_back(
@@ -251,8 +261,9 @@ class RecommendationsSection final : public rulefile::SectionKind {
           "llm_recommendation_info",
           fmt::format("{} * on (target) group_left (suggested) count_values by (target) "
                       "(\"suggested\", llm_recommendation_suggested_value{{recommendation={},"
-                      "parameter={}}})",
-                      variant.Gate(), QuoteString(name), QuoteString(variant.parameter)),
+                      "parameter={}}}){}",
+                      variant.Gate(), QuoteString(name), QuoteString(variant.parameter),
+                      current_join),
           std::move(labels), ctx, variant.origin));
       return;
     }
@@ -277,20 +288,20 @@ class RecommendationsSection final : public rulefile::SectionKind {
       if (!values.empty()) {
         group.rules.push_back(
             Record("llm_recommendation_suggested_value",
-                   fmt::format("max by (target) ({}) and on (target) {}", values, info_selector),
+                   fmt::format("max by (target) ({}) and on (target) {}", values, trigger),
                    value_labels, ctx, variant.origin));
       }
       return;
     }
     labels.emplace_back("suggested", variant.suggested);
+    const std::string info_expr =
+        fmt::format("{} * on (target) group_left () {}{}", variant.Gate(), trigger, current_join);
     group.rules.push_back(
-        Record("llm_recommendation_info",
-               fmt::format("{} * on (target) group_left () {}", variant.Gate(), trigger),
-               std::move(labels), ctx, variant.origin));
+        Record("llm_recommendation_info", info_expr, std::move(labels), ctx, variant.origin));
     if (IsNumber(variant.suggested)) {
       group.rules.push_back(
           Record("llm_recommendation_suggested_value",
-                 fmt::format("max by (target) ({}) * {}", info_selector, variant.suggested),
+                 fmt::format("max by (target) ({}) * {}", info_expr, variant.suggested),
                  value_labels, ctx, variant.origin));
     }
   }

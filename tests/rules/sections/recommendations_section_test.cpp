@@ -34,13 +34,13 @@ TEST_CASE("recommendations: one info rule per engine variant, gated by engine an
   REQUIRE(info.size() == 2);
   CHECK(LabelValue(*info[0], "parameter") == "--gpu-memory-utilization");
   CHECK(LabelValue(*info[0], "priority") == "high");
-  CHECK(info[0]->expr.find("llm_engine_info{engine=\"vllm\",version=~\"0\\\\..*\","
+  CHECK(info[0]->expr.find("llm_engine_info{engine=~\"vllm\",version=~\"0\\\\..*\","
                            "gpu_memory_utilization=\"0.9\"}") != std::string::npos);
   CHECK(info[0]->expr.find("\"suggested\", \"0.95\"") != std::string::npos);
   CHECK(info[0]->expr.find("llm_bottleneck_active{bottleneck=~\"kv_cache_pressure|"
                            "preemption_thrash\"}") != std::string::npos);
   CHECK(LabelValue(*info[1], "suggested") == "0.9");
-  CHECK(info[1]->expr.find("engine=\"sglang\"") != std::string::npos);
+  CHECK(info[1]->expr.find("engine=~\"sglang\"") != std::string::npos);
   const auto values = expansion.Recording("llm_recommendation_suggested_value");
   REQUIRE(values.size() == 2);
   CHECK(values[0]->expr.find("* 0 + 0.95") != std::string::npos);
