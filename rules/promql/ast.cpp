@@ -162,8 +162,14 @@ std::string FormatAt(const AtModifier& at) {
     case AtKind::kEnd:
       return " @ end()";
     case AtKind::kTimestamp: {
+      // Exact integer arithmetic: a double would round large timestamps.
+      const std::int64_t ms = at.timestamp_ms;
+      const std::uint64_t magnitude =
+          ms < 0 ? 0 - static_cast<std::uint64_t>(ms) : static_cast<std::uint64_t>(ms);
       char buf[64];
-      std::snprintf(buf, sizeof buf, " @ %.3f", static_cast<double>(at.timestamp_ms) / 1000.0);
+      std::snprintf(buf, sizeof buf, " @ %s%llu.%03llu", ms < 0 ? "-" : "",
+                    static_cast<unsigned long long>(magnitude / 1000),
+                    static_cast<unsigned long long>(magnitude % 1000));
       return buf;
     }
   }
@@ -279,7 +285,9 @@ std::string Format(const Expr& expr) {
             std::string out = Format(*b.lhs) + " " + std::string(BinaryOpText(b.op));
             if (b.return_bool) out += " bool";
             const VectorMatching& m = b.matching;
-            if (m.explicit_matching && (!m.labels.empty() || m.on)) {
+            const bool grouped =
+                m.card == Cardinality::kManyToOne || m.card == Cardinality::kOneToMany;
+            if (m.explicit_matching && (!m.labels.empty() || m.on || grouped)) {
               out += std::string(m.on ? " on" : " ignoring") + " (" + JoinLabels(m.labels) + ")";
               if (m.card == Cardinality::kManyToOne || m.card == Cardinality::kOneToMany) {
                 out += std::string(m.card == Cardinality::kManyToOne ? " group_left"

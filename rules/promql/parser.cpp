@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <optional>
 #include <unordered_map>
 
 #include "rules/promql/duration.h"
@@ -89,6 +90,26 @@ double ParseNumberText(std::string_view text) {
     return static_cast<double>(std::strtoull(lower.c_str() + 2, nullptr, 16));
   }
   return std::strtod(lower.c_str(), nullptr);
+}
+
+// "123.456" as exact milliseconds, so that formatted @ timestamps read back unchanged; nullopt for
+// any other spelling (exponents, hex, more than 3 decimals), which goes through double instead.
+std::optional<std::int64_t> ExactMilliseconds(std::string_view text) {
+  const std::size_t dot = text.find('.');
+  const std::string_view whole = text.substr(0, dot);
+  const std::string_view fraction = dot == std::string_view::npos ? "" : text.substr(dot + 1);
+  if (whole.empty() || whole.size() > 15 || fraction.size() > 3) return std::nullopt;
+  std::int64_t ms = 0;
+  for (char c : whole) {
+    if (c < '0' || c > '9') return std::nullopt;
+    ms = ms * 10 + (c - '0');
+  }
+  for (std::size_t i = 0; i < 3; ++i) {
+    const char c = i < fraction.size() ? fraction[i] : '0';
+    if (c < '0' || c > '9') return std::nullopt;
+    ms = ms * 10 + (c - '0');
+  }
+  return ms;
 }
 
 ExprPtr Make(auto node) {
@@ -373,9 +394,14 @@ class Parser {
         Advance();
       }
       if (Peek().kind != TokenKind::kNumber) Unexpected(Peek(), "in @, expected timestamp");
-      double seconds = ParseNumberText(Peek().text);
+      const std::string text = Peek().text;
+      double seconds = ParseNumberText(text);
       Advance();
       if (negative) seconds = -seconds;
+      if (std::optional<std::int64_t> exact = ExactMilliseconds(text)) {
+        at.kind = AtKind::kTimestamp;
+        at.timestamp_ms = negative ? -*exact : *exact;
+      }
       const double ms = seconds * 1000.0;
       if (std::isnan(ms) || std::isinf(ms) || ms >= 9.2233720368547758e18 ||
           ms <= -9.2233720368547758e18) {
@@ -383,8 +409,10 @@ class Parser {
         std::snprintf(buf, sizeof buf, "%f", seconds);
         Fail(position, std::string("timestamp out of bounds for @ modifier: ") + buf);
       }
-      at.kind = AtKind::kTimestamp;
-      at.timestamp_ms = static_cast<std::int64_t>(std::llround(ms));
+      if (at.kind == AtKind::kNone) {
+        at.kind = AtKind::kTimestamp;
+        at.timestamp_ms = static_cast<std::int64_t>(std::llround(ms));
+      }
     }
     Expr copy = *expr;
     AtModifier* target = nullptr;

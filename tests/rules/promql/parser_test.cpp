@@ -117,4 +117,8 @@ TEST_CASE("Format prints canonical PromQL that parses back to the same text") {
   }
   CHECK(Format(*Parse("sum(foo)by(job)")) == "sum by (job) (foo)");
   CHECK(Format(*Parse("foo[90m]")) == "foo[1h30m]");
+  // Grouping survives even without matching labels, and large @ timestamps stay exact.
+  CHECK(Format(*Parse("a * ignoring() group_left(x) b")) == "a * ignoring () group_left (x) b");
+  CHECK(Format(*Parse("foo @ 9007199254740.993")) == "foo @ 9007199254740.993");
+  CHECK(Format(*Parse("foo @ -1.5")) == "foo @ -1.500");
 }
