@@ -302,7 +302,12 @@ class RecommendationsSection final : public rulefile::SectionKind {
       group.rules.push_back(
           Record("llm_recommendation_suggested_value",
                  fmt::format("max by (target) ({}) * {}", info_expr, variant.suggested),
-                 value_labels, ctx, variant.origin));
+                 // Two variants may suggest different literals for one parameter under different
+                 // bottlenecks; the label keeps their series (and rules) apart.
+                 {{"recommendation", name},
+                  {"parameter", variant.parameter},
+                  {"suggested", variant.suggested}},
+                 ctx, variant.origin));
     }
   }
 };
