@@ -272,6 +272,21 @@ std::optional<ParseError> OpenMetricsChecker::FinishHistogramGroup() {
   return std::nullopt;
 }
 
+std::optional<ParseError> OpenMetricsChecker::CheckNewFamilyName(std::string_view name,
+                                                                 MetricType type,
+                                                                 std::size_t line) const {
+  for (const std::string_view suffix : NameSuffixes(type)) {
+    std::string full(name);
+    full.append(suffix);
+    if (seen_names_.contains(full)) {
+      return At(line, "metric family \"" + std::string(name) +
+                          "\" clashes with an earlier family (name \"" + full +
+                          "\"); the samples of a family must be contiguous");
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<ParseError> OpenMetricsChecker::FinishFamily(std::size_t line) {
   if (auto error = FinishHistogramGroup()) return error;
   for (const std::string_view suffix : NameSuffixes(type_)) {

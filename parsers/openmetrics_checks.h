@@ -37,6 +37,11 @@ class OpenMetricsChecker {
  public:
   void StartFamily(std::string_view name, MetricType type);
 
+  // Rejects a family whose sample names (for its type) an earlier family already used: families
+  // must not be split, repeated, or clash (a counter "a" and a gauge "a_created").
+  std::optional<ParseError> CheckNewFamilyName(std::string_view name, MetricType type,
+                                               std::size_t line) const;
+
   // `suffix` is what follows the family name in the sample name ("" for the family name itself).
   std::optional<ParseError> CheckSample(const ParsedSample& sample, std::string_view suffix,
                                         std::size_t line);

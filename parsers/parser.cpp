@@ -142,7 +142,11 @@ std::optional<ParseError> Parser::StartFamily(std::string_view name) {
   family_.active = true;
   family_.name = name;
   family_.line = line_number_;
-  if (format_ == Format::kOpenMetrics) checker_.StartFamily(name, MetricType::kUnknown);
+  if (format_ == Format::kOpenMetrics) {
+    if (auto error = checker_.CheckNewFamilyName(name, MetricType::kUnknown, line_number_))
+      return error;
+    checker_.StartFamily(name, MetricType::kUnknown);
+  }
   return std::nullopt;
 }
 
@@ -270,6 +274,7 @@ std::optional<ParseError> Parser::HandleOpenMetricsComment(std::string_view line
     if (family_.has_type) return Error(1, "second # TYPE for \"" + std::string(name) + "\"");
     const auto type = TypeFromName(rest, format_);
     if (!type) return Error(name_end + 2, "invalid metric type \"" + std::string(rest) + "\"");
+    if (auto error = checker_.CheckNewFamilyName(name, *type, line_number_)) return error;
     family_.has_type = true;
     family_.type = *type;
     checker_.StartFamily(name, *type);

@@ -1,0 +1,185 @@
+// Malformed payloads fail with the exact line, column and reason of the first problem.
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "tests/parsers/test_support.h"
+
+namespace inferwatch::parsers {
+namespace {
+
+struct Malformed {
+  Format format;
+  std::string body;
+  std::size_t line;
+  std::size_t column;
+  std::string reason;
+};
+
+constexpr Format kText = Format::kPrometheusText;
+constexpr Format kOm = Format::kOpenMetrics;
+
+std::string Repeat(const std::string& line, int times) {
+  std::string out;
+  for (int i = 0; i < times; ++i) out += line;
+  return out;
+}
+
+TEST_CASE("malformed payloads report the first error with its location", "[parsers]") {
+  const Malformed cases[] = {
+      {kText, "a{b=\"c} 1\n", 1, 5, "unterminated label value"},
+      {kText, "# TYPE a counter\na{b=\"c\"} x\n", 2, 10, "invalid value \"x\""},
+      {kText, "a 1 12x\n", 1, 5, "invalid timestamp \"12x\""},
+      {kText, "a{1b=\"c\"} 1\n", 1, 3, "invalid label name: unexpected '1'"},
+      {kText, "a{b \"c\"} 1\n", 1, 5, "expected '=' after label name, found '\"'"},
+      {kText, "# TYPE a bogus\n", 1, 10, "invalid metric type \"bogus\""},
+      {kText, "a{b=\"c\",b=\"d\"} 1\n", 1, 9, "duplicate label name \"b\""},
+      {kText, "a{b=\"c\" d=\"e\"} 1\n", 1, 9, "expected ',' or '}' after label value, found 'd'"},
+      {kText, "a 1 2 3\n", 1, 7, "unexpected text after timestamp"},
+      {kText, "a\n", 1, 2, "missing value"},
+      {kText, "{b=\"c\"} 1\n", 1, 1, "invalid metric name: unexpected '{'"},
+      {kText, "a{b=\"c\"\n", 1, 8, "unterminated label set"},
+      {kText, "a.b 1\n", 1, 2, "unexpected '.' after metric name"},
+      {kText, "a 0x10\n", 1, 3, "invalid value \"0x10\""},
+      {kText, "# HELP\n", 1, 7, "expected a metric name after # HELP"},
+      {kText, "a{b=c} 1\n", 1, 5, "expected '\"' to open the label value, found 'c'"},
+      {kText, Repeat("a 1\n", 16) + "vllm:x{model_name=\"m\",b=\"c} 1\n", 17, 25,
+       "unterminated label value"},
+      {kOm, "a 1\n\n# EOF\n", 2, 1, "blank line (not allowed in OpenMetrics)"},
+      {kOm, "a 1\n", 2, 1, "missing \"# EOF\" at the end"},
+      {kOm, "a 1", 1, 4, "missing \"# EOF\" at the end"},
+      {kOm, "# TYPE a counter\na_total -1\n# EOF\n", 2, 1,
+       "counter-like sample _total is negative"},
+      {kOm, "a{b=\"c\",} 1\n# EOF\n", 1, 8, "trailing comma in label set"},
+      {kOm, "a  1\n# EOF\n", 1, 3, "missing value"},
+      {kOm, "# TYPE a histogram\na_bucket{le=\"1\"} 2\na_bucket{le=\"+Inf\"} 1\n# EOF\n", 3, 1,
+       "histogram bucket counts must be cumulative (this one is lower than the one before)"},
+      {kOm, "# TYPE a histogram\na_bucket{le=\"1\"} 2\n# EOF\n", 2, 1,
+       "histogram \"a\" has no +Inf bucket"},
+      {kOm, "a 1\nb 1\na 2\n# EOF\n", 3, 1,
+       "metric family \"a\" clashes with an earlier family (name \"a\"); the samples of a family "
+       "must be contiguous"},
+      {kOm, "# TYPE a gauge\na 1\n# HELP a x\n# EOF\n", 3, 1, "# HELP for \"a\" after its samples"},
+      {kOm, "a 1 # {b=\"c\"} 1\n# EOF\n", 1, 1,
+       "exemplars are allowed only on counter _total and histogram _bucket samples"},
+      {kOm, "# EOF\na 1\n", 2, 1, "text after \"# EOF\""},
+      {kOm, "# TYPE a untyped\n# EOF\n", 1, 10, "invalid metric type \"untyped\""},
+      {kOm, "a 1 NaN\n# EOF\n", 1, 5, "invalid timestamp \"NaN\""},
+      {kOm, "# UNIT a_s m\n# EOF\n", 1, 1, "metric name \"a_s\" does not end with its unit \"_m\""},
+      {kOm, "# TYPE a counter\na_total 1 # {b=\"c\"}\n# EOF\n", 2, 20,
+       "expected ' ' after exemplar labels, found end of line"},
+  };
+  for (const Malformed& test : cases) {
+    INFO(test.body);
+    testing::Recorder recorder;
+    const auto error = Parse(test.body, test.format, recorder);
+    REQUIRE(error);
+    CHECK(error->line == test.line);
+    CHECK(error->column == test.column);
+    CHECK(error->reason == test.reason);
+    CHECK(error->ToString() ==
+          std::to_string(test.line) + ":" + std::to_string(test.column) + ": " + test.reason);
+  }
+}
+
+TEST_CASE("0.0.4 is as lenient as Prometheus's text parser", "[parsers]") {
+  const std::string body =
+      "# some comment\n"
+      "\n"
+      "  # TYPE a counter\n"
+      "a{b=\"c\", d=\"e\",} 1 1700000000000\n"
+      "a { b = \"x\\\\y\\\"z\\nw\\q\" } +Inf\n"
+      "a\t-Inf\n"
+      "b NaN -5\n";
+  testing::Recorder recorder;
+  const auto error = Parse(body, kText, recorder);
+  INFO((error ? error->ToString() : ""));
+  REQUIRE_FALSE(error);
+  REQUIRE(recorder.samples.size() == 4);
+  CHECK(recorder.samples[0].labels.size() == 2);
+  CHECK(recorder.samples[0].labels[1].second == "e");
+  CHECK(recorder.samples[0].timestamp_ms == 1700000000000);
+  CHECK(recorder.samples[1].labels[0].second == "x\\y\"z\nw\\q");
+  CHECK(recorder.samples[1].value == Approx(std::numeric_limits<double>::infinity()));
+  CHECK(recorder.samples[2].value < 0);
+  CHECK(recorder.samples[3].family == "b");
+  CHECK(recorder.samples[3].type == MetricType::kUnknown);
+  CHECK(recorder.samples[3].timestamp_ms == -5);
+  CHECK(std::isnan(recorder.samples[3].value));
+}
+
+TEST_CASE("OpenMetrics samples are grouped into typed families", "[parsers][openmetrics]") {
+  const std::string body =
+      "# TYPE vllm:prompt_tokens counter\n"
+      "# HELP vllm:prompt_tokens Prompt \\\"tokens\\\"\\nprocessed.\n"
+      "vllm:prompt_tokens_total{model_name=\"m\"} 12 # {trace_id=\"abc\"} 3 1.5\n"
+      "vllm:prompt_tokens_created{model_name=\"m\"} 1.7e9\n"
+      "# TYPE vllm:iteration_tokens_total histogram\n"
+      "vllm:iteration_tokens_total_bucket{le=\"1.0\"} 1 2.5\n"
+      "vllm:iteration_tokens_total_bucket{le=\"+Inf\"} 3 2.5\n"
+      "vllm:iteration_tokens_total_count 3 2.5\n"
+      "vllm:iteration_tokens_total_sum 7 2.5\n"
+      "# TYPE build info\n"
+      "build_info{version=\"1\"} 1\n"
+      "# TYPE ready stateset\n"
+      "ready{ready=\"yes\"} 1\n"
+      "ready{ready=\"no\"} 0\n"
+      "# TYPE q_seconds summary\n"
+      "# UNIT q_seconds seconds\n"
+      "q_seconds{quantile=\"0.5\"} 0.2\n"
+      "q_seconds_sum 4\n"
+      "q_seconds_count 9\n"
+      "# EOF\n";
+  REQUIRE(DetectFormat("", body) == kOm);
+  testing::Recorder recorder;
+  const auto error = Parse(body, kOm, recorder);
+  INFO((error ? error->ToString() : ""));
+  REQUIRE_FALSE(error);
+  REQUIRE(recorder.families.size() == 5);
+  CHECK(recorder.families[0].name == "vllm:prompt_tokens");
+  CHECK(recorder.families[0].type == MetricType::kCounter);
+  CHECK(recorder.families[0].help == "Prompt \"tokens\"\nprocessed.");
+  CHECK(recorder.families[1].name == "vllm:iteration_tokens_total");
+  CHECK(recorder.families[1].type == MetricType::kHistogram);
+  CHECK(recorder.families[2].type == MetricType::kInfo);
+  CHECK(recorder.families[3].type == MetricType::kStateSet);
+  CHECK(recorder.families[4].unit == "seconds");
+  REQUIRE(recorder.samples.size() == 12);
+  CHECK(recorder.samples[0].family == "vllm:prompt_tokens");
+  CHECK(recorder.samples[0].has_exemplar);
+  CHECK(recorder.samples[1].name == "vllm:prompt_tokens_created");
+  CHECK(recorder.samples[1].family == "vllm:prompt_tokens");
+  CHECK(recorder.samples[2].timestamp_ms == 2500);
+  CHECK(recorder.samples[5].family == "vllm:iteration_tokens_total");
+  CHECK(recorder.samples[11].family == "q_seconds");
+}
+
+TEST_CASE("the format is chosen by Content-Type, else by the body", "[parsers]") {
+  CHECK(DetectFormat("application/openmetrics-text; version=1.0.0; charset=utf-8", "a 1\n") == kOm);
+  CHECK(DetectFormat("text/plain; version=0.0.4", "a 1\n# EOF\n") == kText);
+  CHECK(DetectFormat("", "a 1\n# EOF\n") == kOm);
+  CHECK(DetectFormat("", "a 1\n# EOF") == kOm);
+  CHECK(DetectFormat("", "# EOF") == kOm);
+  CHECK(DetectFormat("", "a 1\n") == kText);
+  CHECK(DetectFormat("", "a 1\nx# EOF\n") == kText);
+  CHECK(DetectFormat("application/json", "") == kText);
+}
+
+class StopAfter : public SampleHandler {
+ public:
+  explicit StopAfter(std::size_t limit) : limit_(limit) {}
+  bool OnSample(const Sample& /*sample*/) override { return ++seen < limit_; }
+  std::size_t seen = 0;
+
+ private:
+  std::size_t limit_;
+};
+
+TEST_CASE("a handler can stop the parse early", "[parsers]") {
+  StopAfter handler(2);
+  const auto error = Parse("a 1\nb 2\nc 3\nd{\n", kText, handler);
+  CHECK_FALSE(error);
+  CHECK(handler.seen == 2);
+}
+
+}  // namespace
+}  // namespace inferwatch::parsers
