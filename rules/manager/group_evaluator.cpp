@@ -1,0 +1,111 @@
+#include "rules/manager/group_evaluator.h"
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "rules/manager/overlay_storage.h"
+
+namespace inferwatch::rules::manager {
+
+namespace {
+
+// A rule's query result as an instant vector (a scalar becomes one label-less sample), as
+// Prometheus's EngineQueryFunc converts it.
+std::variant<promql::Vector, std::string> EvalToVector(const rulefile::Rule& rule,
+                                                       const Storage& storage, std::int64_t t_ms,
+                                                       const promql::EvalOptions& options) {
+  auto evaluated = promql::EvalInstant(*rule.parsed, storage, t_ms, options);
+  if (auto* error = std::get_if<promql::EvalError>(&evaluated)) return error->message;
+  promql::Value& value = std::get<promql::Value>(evaluated);
+  if (auto* vector = std::get_if<promql::Vector>(&value.data)) return std::move(*vector);
+  if (auto* scalar = std::get_if<promql::Scalar>(&value.data)) {
+    return promql::Vector{promql::VectorSample{Labels(), scalar->value, t_ms}};
+  }
+  return std::string("rule result is not a vector or scalar");
+}
+
+std::variant<promql::Vector, std::string> RecordOutputs(const rulefile::Rule& rule,
+                                                        promql::Vector vector, std::int64_t t_ms,
+                                                        int limit) {
+  std::set<Labels> seen;
+  for (promql::VectorSample& sample : vector) {
+    sample.labels.Set("__name__", rule.name);
+    for (const auto& [name, value] : rule.labels) sample.labels.Set(name, value);
+    sample.t_ms = t_ms;
+    if (!seen.insert(sample.labels).second) {
+      return std::string(
+          "vector contains metrics with the same labelset after applying rule labels");
+    }
+  }
+  if (limit > 0 && static_cast<int>(vector.size()) > limit) {
+    return fmt::format("exceeded limit of {} with {} series", limit, vector.size());
+  }
+  return vector;
+}
+
+}  // namespace
+
+GroupEvaluator::GroupEvaluator(rulefile::RuleGroup group, std::int64_t interval_ms,
+                               TemplateContext context)
+    : group_(std::move(group)), interval_ms_(interval_ms), context_(std::move(context)) {
+  previous_series_.resize(group_.rules.size());
+  for (std::size_t i = 0; i < group_.rules.size(); ++i) {
+    status_.push_back(RuleStatus{group_.rules[i].name, group_.rules[i].kind, {}, -1, 0});
+    if (group_.rules[i].kind == rulefile::RuleKind::kAlert) alerts_[i];
+  }
+}
+
+const AlertingRuleState* GroupEvaluator::alert_state(std::size_t index) const {
+  auto it = alerts_.find(index);
+  return it == alerts_.end() ? nullptr : &it->second;
+}
+
+void GroupEvaluator::Evaluate(std::int64_t t_ms, const Storage& storage, OutputSink& sink,
+                              const promql::EvalOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  OverlayStorage overlay(storage);
+  auto write = [&](const Labels& labels, double value) {
+    overlay.Append(labels, t_ms, value);
+    sink.Append(labels, t_ms, value);
+  };
+  for (std::size_t i = 0; i < group_.rules.size(); ++i) {
+    const rulefile::Rule& rule = group_.rules[i];
+    RuleStatus& status = status_[i];
+    status.last_eval_ms = t_ms;
+    std::variant<promql::Vector, std::string> outputs =
+        std::string("rule has no parsed expression");
+    if (rule.parsed) outputs = EvalToVector(rule, overlay, t_ms, options);
+    if (auto* vector = std::get_if<promql::Vector>(&outputs)) {
+      if (rule.kind == rulefile::RuleKind::kRecord) {
+        outputs = RecordOutputs(rule, std::move(*vector), t_ms, group_.limit);
+      } else {
+        outputs = alerts_[i].Update(rule, *vector, t_ms, group_.limit, context_);
+      }
+    }
+    if (auto* error = std::get_if<std::string>(&outputs)) {
+      status.last_error = *error;
+      ++status.failures;
+      ++failures_;
+      continue;
+    }
+    status.last_error.clear();
+    std::vector<Labels> written;
+    for (const promql::VectorSample& sample : std::get<promql::Vector>(outputs)) {
+      write(sample.labels, sample.value);
+      written.push_back(sample.labels);
+    }
+    std::sort(written.begin(), written.end());
+    for (const Labels& labels : previous_series_[i]) {
+      if (!std::binary_search(written.begin(), written.end(), labels)) write(labels, StaleNaN());
+    }
+    previous_series_[i] = std::move(written);
+  }
+  last_eval_ms_ = t_ms;
+  last_duration_seconds_ =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+}  // namespace inferwatch::rules::manager

@@ -1,0 +1,54 @@
+// Evaluates one rule group at one timestamp, in rule order, the way Prometheus's Group.Eval
+// does: each rule sees what earlier rules wrote this round; a failing rule is counted and
+// skipped without stopping the rest; series a rule stopped producing get staleness markers.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "rules/manager/alert_state.h"
+#include "rules/manager/output_sink.h"
+#include "rules/promql/engine.h"
+#include "rules/rulefile/model.h"
+
+namespace inferwatch::rules::manager {
+
+struct RuleStatus {
+  std::string name;
+  rulefile::RuleKind kind = rulefile::RuleKind::kRecord;
+  std::string last_error;  // empty when the last evaluation succeeded
+  std::int64_t last_eval_ms = -1;
+  std::uint64_t failures = 0;
+};
+
+class GroupEvaluator {
+ public:
+  GroupEvaluator(rulefile::RuleGroup group, std::int64_t interval_ms, TemplateContext context);
+
+  void Evaluate(std::int64_t t_ms, const Storage& storage, OutputSink& sink,
+                const promql::EvalOptions& options);
+
+  const rulefile::RuleGroup& group() const { return group_; }
+  std::int64_t interval_ms() const { return interval_ms_; }
+  std::int64_t last_eval_ms() const { return last_eval_ms_; }
+  double last_duration_seconds() const { return last_duration_seconds_; }
+  std::uint64_t failures() const { return failures_; }
+  const std::vector<RuleStatus>& rule_status() const { return status_; }
+  // The alert state of rule `index` (nullptr for recording rules).
+  const AlertingRuleState* alert_state(std::size_t index) const;
+
+ private:
+  rulefile::RuleGroup group_;
+  std::int64_t interval_ms_;
+  TemplateContext context_;
+  std::vector<RuleStatus> status_;
+  std::map<std::size_t, AlertingRuleState> alerts_;
+  std::vector<std::vector<Labels>> previous_series_;  // per rule, what the last success wrote
+  std::int64_t last_eval_ms_ = -1;
+  double last_duration_seconds_ = 0;
+  std::uint64_t failures_ = 0;
+};
+
+}  // namespace inferwatch::rules::manager

@@ -1,0 +1,32 @@
+// A Storage that adds one evaluation round's outputs to a base Storage, so each rule in a group
+// sees what earlier rules of the same round recorded, as it would in Prometheus's TSDB.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "rules/storage.h"
+
+namespace inferwatch::rules::manager {
+
+class OverlayStorage : public Storage {
+ public:
+  explicit OverlayStorage(const Storage& base) : base_(base) {}
+
+  // Samples of one series must come in time order; a sample at a timestamp the base also holds
+  // replaces the base's.
+  void Append(const Labels& labels, std::int64_t t_ms, double value);
+
+  void Select(std::span<const LabelMatcher> matchers, std::int64_t mint_ms, std::int64_t maxt_ms,
+              const SeriesVisitor& visit) const override;
+
+ private:
+  struct Series {
+    Labels labels;
+    std::vector<SamplePoint> points;
+  };
+  const Storage& base_;
+  std::vector<Series> series_;
+};
+
+}  // namespace inferwatch::rules::manager
