@@ -160,7 +160,9 @@ class SloExpander {
       std::string conditions;
       bool needs_long = false;
       for (const BurnCondition& condition : alert.conditions) {
-        if (!conditions.empty()) conditions += " or ";
+        // One-to-one matching with ignoring() drops window and retention, so both conditions
+        // end with the same labels and are OR-ed arithmetically.
+        if (!conditions.empty()) conditions += " + ";
         const std::string factor = FormatNumber(condition.factor);
         conditions += fmt::format("(({} > bool {}) * ignoring (window, retention) ({} > bool {}))",
                                   BurnSelector(Window(condition.long_window)), factor,
@@ -171,8 +173,8 @@ class SloExpander {
       labels.emplace_back("alert", alert.name);
       (needs_long ? long_group : short_group)
           .rules.push_back(Record("llm_slo_burn_alert_active",
-                                  fmt::format("max without (window, retention) ({})", conditions),
-                                  std::move(labels), ctx_, *spec_.origin));
+                                  fmt::format("clamp_max({}, 1)", conditions), std::move(labels),
+                                  ctx_, *spec_.origin));
     }
 
     out.push_back(std::move(short_group));
