@@ -391,7 +391,8 @@ class NormalizeHandler final : public parsers::SampleHandler {
     pairs.emplace_back("engine", engine);
     if (in.target_labels != nullptr) {
       for (const auto& pair : in.target_labels->pairs()) {
-        if (pair.first != "__name__") pairs.push_back(pair);
+        // Like Prometheus, labels starting with "__" end with relabelling.
+        if (!pair.first.starts_with("__")) pairs.push_back(pair);
       }
     }
     return rules::Labels(std::move(pairs));
