@@ -67,6 +67,10 @@ bool IsValidUtf8(std::string_view text) {
   return true;
 }
 
+// A node read from the file. Default-constructed YAML::Nodes are defined null nodes, so
+// presence is told by the mark that only parsed nodes carry.
+bool Present(const YAML::Node& node) { return node.IsDefined() && !node.Mark().is_null(); }
+
 // Where each field of a rule came from, so checks on the model can point into the file. Rules
 // produced by domain sections have no nodes and report at the rule's own position.
 struct KeyValueNodes {
@@ -226,7 +230,7 @@ class FileLoader {
         ErrorAt(entry.first, fmt::format("unknown field \"{}\" in rule group", key));
       }
     }
-    if (!name_node) {
+    if (!Present(name_node)) {
       ErrorAt(node, "rule group has no \"name\"");
       return;
     }
@@ -269,18 +273,18 @@ class FileLoader {
         ok = false;
       }
     }
-    if (record && alert) {
+    if (Present(record) && Present(alert)) {
       ErrorAt(node, "only one of \"record\" and \"alert\" may be set in a rule");
       return false;
     }
-    if (!record && !alert) {
+    if (!Present(record) && !Present(alert)) {
       ErrorAt(node, "one of \"record\" or \"alert\" must be set in a rule");
       return false;
     }
-    rule.kind = record ? RuleKind::kRecord : RuleKind::kAlert;
-    nodes.name = record ? record : alert;
-    ok &= ScalarOf(nodes.name, record ? "record" : "alert", rule.name);
-    if (!nodes.expr) {
+    rule.kind = Present(record) ? RuleKind::kRecord : RuleKind::kAlert;
+    nodes.name = Present(record) ? record : alert;
+    ok &= ScalarOf(nodes.name, Present(record) ? "record" : "alert", rule.name);
+    if (!Present(nodes.expr)) {
       ErrorAt(node, "field \"expr\" must be set in a rule");
       return false;
     }
@@ -322,7 +326,7 @@ class FileLoader {
     if (group.name.empty()) {
       ErrorAtPos(group.pos, "rule group name must not be empty");
     } else if (!group_names_.insert(group.name).second) {
-      ErrorAtPos(name_node ? PosOf(name_node) : group.pos,
+      ErrorAtPos(Present(name_node) ? PosOf(name_node) : group.pos,
                  fmt::format("group name \"{}\" is repeated in the same file", group.name));
     }
     std::vector<Rule> kept;
@@ -350,7 +354,7 @@ class FileLoader {
   }
 
   SourcePos At(const Rule& rule, const YAML::Node* node) const {
-    return node != nullptr && *node ? PosOf(*node) : rule.pos;
+    return node != nullptr && Present(*node) ? PosOf(*node) : rule.pos;
   }
 
   bool CheckRule(Rule& rule, const RuleNodes* nodes) {
@@ -423,7 +427,7 @@ class FileLoader {
     auto parsed = promql::ParseExpr(rule.expr);
     if (auto* error = std::get_if<promql::ParseError>(&parsed)) {
       SourcePos pos = At(rule, expr_node);
-      if (expr_node != nullptr && *expr_node) {
+      if (expr_node != nullptr && Present(*expr_node)) {
         const LineColumn where = source_.Locate(expr_node->Mark(), error->position);
         if (where.line > 0) {
           pos.line = where.line;
