@@ -37,9 +37,10 @@ inline bool Is(char c, uint8_t bits) {
 // Length of the metric name at the start of `text` (0 when it does not start with one).
 inline std::size_t MetricNameLength(std::string_view text) {
   if (text.empty() || !char_class::Is(text[0], char_class::kNameStart)) return 0;
-  std::size_t i = 1;
-  while (i < text.size() && char_class::Is(text[i], char_class::kName)) ++i;
-  return i;
+  const char* p = text.data() + 1;
+  const char* const end = text.data() + text.size();
+  while (p < end && char_class::Is(*p, char_class::kName)) ++p;
+  return static_cast<std::size_t>(p - text.data());
 }
 
 inline std::size_t LabelNameLength(std::string_view text) {

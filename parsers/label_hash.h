@@ -20,21 +20,42 @@ inline uint64_t MixHash(uint64_t value) {
   return value;
 }
 
-inline uint64_t HashBytes(std::string_view bytes, uint64_t seed) {
-  uint64_t state = seed ^ (bytes.size() * 0x9e3779b97f4a7c15ULL);
+// Not a general-purpose hash: one multiply per 8 bytes and one finalising mix per label.
+inline uint64_t LoadTail(const char* bytes, std::size_t size) {
+  // Reads 0..7 bytes without a variable-length copy: two overlapping loads cover 4..7 bytes.
+  if (size >= 4) {
+    uint32_t low;
+    uint32_t high;
+    std::memcpy(&low, bytes, 4);
+    std::memcpy(&high, bytes + size - 4, 4);
+    return (static_cast<uint64_t>(high) << 32) | low;
+  }
+  if (size == 0) return 0;
+  return static_cast<uint64_t>(static_cast<unsigned char>(bytes[0])) |
+         static_cast<uint64_t>(static_cast<unsigned char>(bytes[size / 2])) << 8 |
+         static_cast<uint64_t>(static_cast<unsigned char>(bytes[size - 1])) << 16;
+}
+
+inline uint64_t AbsorbBytes(uint64_t state, std::string_view bytes) {
+  constexpr uint64_t kMultiplier = 0x9e3779b97f4a7c15ULL;
+  state = (state ^ bytes.size()) * kMultiplier;
   std::size_t i = 0;
   for (; i + 8 <= bytes.size(); i += 8) {
     uint64_t word;
     std::memcpy(&word, bytes.data() + i, 8);
-    state = MixHash(state ^ word) + 0x9e3779b97f4a7c15ULL;
+    state = (state ^ word) * kMultiplier;
+    state ^= state >> 29;
   }
-  uint64_t tail = 0;
-  if (i < bytes.size()) std::memcpy(&tail, bytes.data() + i, bytes.size() - i);
-  return MixHash(state ^ tail ^ 0x2545f4914f6cdd1dULL);
+  state = (state ^ LoadTail(bytes.data() + i, bytes.size() - i)) * kMultiplier;
+  return state ^ (state >> 31);
+}
+
+inline uint64_t HashBytes(std::string_view bytes, uint64_t seed) {
+  return MixHash(AbsorbBytes(seed, bytes));
 }
 
 inline uint64_t HashLabel(const Label& label) {
-  return HashBytes(label.value, HashBytes(label.name, 0x51ed270b27e5a3c1ULL));
+  return MixHash(AbsorbBytes(AbsorbBytes(0x51ed270b27e5a3c1ULL, label.name), label.value));
 }
 
 // Hash of the label set without the label named `skip` (empty: skip nothing). Summing per-label

@@ -16,16 +16,32 @@ bool EqualsIgnoreCase(std::string_view text, std::string_view lower) {
   return true;
 }
 
-// Most exposition values are small integers; converting them directly skips the general parser.
-std::optional<double> ParseShortInteger(std::string_view digits, bool negative) {
-  if (digits.empty() || digits.size() > 15) return std::nullopt;
-  int64_t accumulated = 0;
+// Most exposition values and timestamps are short decimals ("31", "0.25", "1732284140.891").
+// With at most 15 significant digits the digits and the power of ten are exact doubles, so one
+// division gives the correctly rounded result (Clinger's fast path) without the general parser.
+constexpr double kPowersOfTen[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+
+std::optional<double> ParseShortDecimal(std::string_view digits, bool negative) {
+  if (digits.empty() || digits.size() > 16) return std::nullopt;
+  int64_t mantissa = 0;
+  std::size_t fraction_digits = 0;
+  bool seen_point = false;
+  std::size_t digit_count = 0;
   for (const char c : digits) {
     const auto digit = static_cast<unsigned char>(c - '0');
-    if (digit > 9) return std::nullopt;
-    accumulated = accumulated * 10 + digit;
+    if (digit <= 9) {
+      mantissa = mantissa * 10 + digit;
+      ++digit_count;
+      fraction_digits += seen_point ? 1 : 0;
+    } else if (c == '.' && !seen_point) {
+      seen_point = true;
+    } else {
+      return std::nullopt;
+    }
   }
-  const auto value = static_cast<double>(accumulated);
+  if (digit_count == 0 || digit_count > 15) return std::nullopt;
+  const double value = static_cast<double>(mantissa) / kPowersOfTen[fraction_digits];
   return negative ? -value : value;
 }
 
@@ -39,7 +55,7 @@ std::optional<double> ParseValue(std::string_view text) {
     negative = text[0] == '-';
     unsigned_text.remove_prefix(1);
   }
-  if (auto integer = ParseShortInteger(unsigned_text, negative)) return integer;
+  if (auto decimal = ParseShortDecimal(unsigned_text, negative)) return decimal;
   if (unsigned_text.empty()) return std::nullopt;
   const char first = unsigned_text[0];
   if (first == 'i' || first == 'I') {
@@ -78,11 +94,21 @@ std::optional<int64_t> ParsePrometheusTimestamp(std::string_view text) {
   if (text.empty()) return std::nullopt;
   uint64_t magnitude = 0;
   constexpr uint64_t kLimit = static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) + 1;
-  for (const char c : text) {
-    const auto digit = static_cast<unsigned char>(c - '0');
-    if (digit > 9) return std::nullopt;
-    if (magnitude > (kLimit - digit) / 10) return std::nullopt;
-    magnitude = magnitude * 10 + digit;
+  if (text.size() <= 18) {  // cannot overflow: the common case, 13-digit milliseconds
+    for (const char c : text) {
+      const auto digit = static_cast<unsigned char>(c - '0');
+      if (digit > 9) return std::nullopt;
+      magnitude = magnitude * 10 + digit;
+    }
+  } else {
+    for (const char c : text) {
+      const auto digit = static_cast<unsigned char>(c - '0');
+      if (digit > 9) return std::nullopt;
+      if (__builtin_mul_overflow(magnitude, 10u, &magnitude) ||
+          __builtin_add_overflow(magnitude, digit, &magnitude) || magnitude > kLimit) {
+        return std::nullopt;
+      }
+    }
   }
   if (!negative && magnitude == kLimit) return std::nullopt;
   return negative ? static_cast<int64_t>(0 - magnitude) : static_cast<int64_t>(magnitude);

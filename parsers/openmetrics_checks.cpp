@@ -132,10 +132,12 @@ std::optional<ParseError> OpenMetricsChecker::CheckSample(const ParsedSample& sa
     }
     skipped_label = family_;
   }
+  double bucket_bound = 0;
   if (suffix == "_bucket") {
-    if (!FindLabel(sample.labels, "le", label_value) || !ParseBound(label_value)) {
-      return At(line, "histogram bucket needs an \"le\" label holding a number");
-    }
+    const auto bound =
+        FindLabel(sample.labels, "le", label_value) ? ParseBound(label_value) : std::nullopt;
+    if (!bound) return At(line, "histogram bucket needs an \"le\" label holding a number");
+    bucket_bound = *bound;
     skipped_label = "le";
   }
   const bool quantile_sample = type_ == MetricType::kSummary && suffix.empty();
@@ -187,16 +189,15 @@ std::optional<ParseError> OpenMetricsChecker::CheckSample(const ParsedSample& sa
                                (type_ == MetricType::kCounter && suffix == "_total"))) {
     return At(line, "exemplars are allowed only on counter _total and histogram _bucket samples");
   }
-  if (histogram_like) {
-    const uint64_t histogram_group = HashLabelSet(sample.labels, suffix == "_bucket" ? "le" : "");
-    return CheckHistogramSample(sample, suffix, histogram_group, line);
-  }
+  // For histograms the series group above (labels without "le") is also the bucket group.
+  if (histogram_like) return CheckHistogramSample(sample, suffix, group, bucket_bound, line);
   return std::nullopt;
 }
 
 std::optional<ParseError> OpenMetricsChecker::CheckHistogramSample(const ParsedSample& sample,
                                                                    std::string_view suffix,
                                                                    uint64_t group,
+                                                                   double bucket_bound,
                                                                    std::size_t line) {
   HistogramGroup& state = histogram_;
   if (state.active && (group != state.group || sample.has_timestamp != state.has_timestamp ||
@@ -212,9 +213,7 @@ std::optional<ParseError> OpenMetricsChecker::CheckHistogramSample(const ParsedS
   }
   state.last_line = line;
   if (suffix == "_bucket") {
-    std::string_view le;
-    FindLabel(sample.labels, "le", le);
-    const double bound = *ParseBound(le);
+    const double bound = bucket_bound;
     if (bound < 0) state.negative_buckets = true;
     if (state.has_bucket && bound <= state.last_bound) {
       return At(line, "histogram buckets must be in increasing order of \"le\"");

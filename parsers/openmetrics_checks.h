@@ -71,7 +71,7 @@ class OpenMetricsChecker {
 
   std::optional<ParseError> CheckHistogramSample(const ParsedSample& sample,
                                                  std::string_view suffix, uint64_t group,
-                                                 std::size_t line);
+                                                 double bucket_bound, std::size_t line);
   std::optional<ParseError> FinishHistogramGroup();
 
   std::string family_;

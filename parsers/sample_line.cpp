@@ -63,8 +63,10 @@ std::size_t SampleLineParser::TokenEnd(std::string_view line, std::size_t pos) c
                ? static_cast<std::size_t>(static_cast<const char*>(space) - line.data())
                : line.size();
   }
-  while (pos < line.size() && line[pos] != ' ' && line[pos] != '\t') ++pos;
-  return pos;
+  const char* p = line.data() + pos;
+  const char* const end = line.data() + line.size();
+  while (p < end && *p != ' ' && *p != '\t') ++p;
+  return static_cast<std::size_t>(p - line.data());
 }
 
 std::optional<LineError> SampleLineParser::ReadLabelValue(std::string_view line, std::size_t& pos,
@@ -128,58 +130,92 @@ std::optional<LineError> SampleLineParser::ReadLabelValue(std::string_view line,
 std::optional<LineError> SampleLineParser::ParseLabelSet(std::string_view line, std::size_t& pos,
                                                          std::vector<Label>& labels) {
   const bool open_metrics = format_ == Format::kOpenMetrics;
-  ++pos;  // '{'
-  if (open_metrics && pos < line.size() && line[pos] == '}') {
-    ++pos;
+  const char* const begin = line.data();
+  const char* const end = begin + line.size();
+  const char* p = begin + pos + 1;  // after '{'
+  auto offset = [begin](const char* at) { return static_cast<std::size_t>(at - begin); };
+  auto skip_blanks = [open_metrics, end](const char* at) {
+    if (!open_metrics) {
+      while (at < end && (*at == ' ' || *at == '\t')) ++at;
+    }
+    return at;
+  };
+  // One bit per (first byte, length) of the names seen so far: only a hit needs the full scan
+  // for a duplicate name.
+  uint64_t name_filter = 0;
+  if (open_metrics && p < end && *p == '}') {
+    pos = offset(p + 1);
     return std::nullopt;
   }
   while (true) {
-    pos = SkipBlanks(line, pos);
-    if (!open_metrics && pos < line.size() && line[pos] == '}') {
-      ++pos;  // 0.0.4 allows "{}" and a trailing comma
+    p = skip_blanks(p);
+    if (!open_metrics && p < end && *p == '}') {
+      pos = offset(p + 1);  // 0.0.4 allows "{}" and a trailing comma
       return std::nullopt;
     }
-    const std::size_t name_start = pos;
-    const std::size_t name_length = LabelNameLength(line.substr(pos));
-    if (name_length == 0) {
-      if (pos >= line.size()) return Error(pos, "unterminated label set");
-      if (open_metrics && line[pos] == '}' && pos > 0 && line[pos - 1] == ',') {
-        return Error(pos - 1, "trailing comma in label set");
+    const char* name_start = p;
+    if (p >= end || !char_class::Is(*p, char_class::kLabelStart)) {
+      if (p >= end) return Error(offset(p), "unterminated label set");
+      if (open_metrics && *p == '}' && p > begin && p[-1] == ',') {
+        return Error(offset(p) - 1, "trailing comma in label set");
       }
-      return Error(pos, "invalid label name: unexpected " + Describe(line, pos));
+      return Error(offset(p), "invalid label name: unexpected " + Describe(line, offset(p)));
     }
-    const std::string_view name = line.substr(pos, name_length);
-    pos = SkipBlanks(line, pos + name_length);
-    if (pos >= line.size() || line[pos] != '=') {
-      return Error(pos, "expected '=' after label name, found " + Describe(line, pos));
+    ++p;
+    while (p < end && char_class::Is(*p, char_class::kLabel)) ++p;
+    const std::string_view name(name_start, static_cast<std::size_t>(p - name_start));
+    if (p >= end || *p != '=') {
+      p = skip_blanks(p);
+      if (p >= end || *p != '=') {
+        return Error(offset(p),
+                     "expected '=' after label name, found " + Describe(line, offset(p)));
+      }
     }
-    pos = SkipBlanks(line, pos + 1);
-    if (pos >= line.size() || line[pos] != '"') {
-      return Error(pos, "expected '\"' to open the label value, found " + Describe(line, pos));
+    p = skip_blanks(p + 1);
+    if (p >= end || *p != '"') {
+      return Error(offset(p),
+                   "expected '\"' to open the label value, found " + Describe(line, offset(p)));
     }
+    std::size_t value_pos = offset(p);
     std::string_view value;
-    if (auto error = ReadLabelValue(line, pos, value)) return error;
+    if (auto error = ReadLabelValue(line, value_pos, value)) return error;
+    p = begin + value_pos;
     if (limits_.max_labels_per_sample != 0 && labels.size() >= limits_.max_labels_per_sample) {
-      return Error(name_start, "more than " + std::to_string(limits_.max_labels_per_sample) +
-                                   " labels in one sample");
+      return Error(
+          offset(name_start),
+          "more than " + std::to_string(limits_.max_labels_per_sample) + " labels in one sample");
     }
-    for (const Label& previous : labels) {
-      if (previous.name == name) {
-        return Error(name_start, "duplicate label name \"" + std::string(name) + "\"");
+    const uint64_t name_bit = uint64_t{1}
+                              << ((static_cast<unsigned char>(name[0]) * 7u + name.size()) & 63u);
+    if ((name_filter & name_bit) != 0) {
+      for (const Label& previous : labels) {
+        if (previous.name == name) {
+          return Error(offset(name_start), "duplicate label name \"" + std::string(name) + "\"");
+        }
       }
     }
+    name_filter |= name_bit;
     labels.push_back(Label{name, value});
-    pos = SkipBlanks(line, pos);
-    if (pos < line.size() && line[pos] == '}') {
-      ++pos;
-      return std::nullopt;
-    }
-    if (pos < line.size() && line[pos] == ',') {
-      ++pos;
+    if (p < end && *p == ',') {
+      ++p;
       continue;
     }
-    if (pos >= line.size()) return Error(pos, "unterminated label set");
-    return Error(pos, "expected ',' or '}' after label value, found " + Describe(line, pos));
+    if (p < end && *p == '}') {
+      pos = offset(p + 1);
+      return std::nullopt;
+    }
+    p = skip_blanks(p);
+    if (p < end && *p == '}') {
+      pos = offset(p + 1);
+      return std::nullopt;
+    }
+    if (p < end && *p == ',') {
+      ++p;
+      continue;
+    }
+    if (p >= end) return Error(offset(p), "unterminated label set");
+    return Error(offset(p),
+                 "expected ',' or '}' after label value, found " + Describe(line, offset(p)));
   }
 }
 

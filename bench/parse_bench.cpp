@@ -1,0 +1,95 @@
+// parse_bench FILE REPS MIN_S: parser throughput over an in-memory payload.
+// Each rep parses the payload repeatedly for at least MIN_S seconds (at least once); the median
+// rep is reported as "inferwatch <MB/s> <samples/s>" on the last line (MB = 1e6 bytes; samples =
+// lines neither empty nor starting with '#'). The grammar is detected from the body.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "parsers/exposition.h"
+
+namespace {
+
+namespace parsers = inferwatch::parsers;
+
+// Consumes what a real consumer would look at, so the work cannot be optimised away.
+class Consumer : public parsers::SampleHandler {
+ public:
+  bool OnSample(const parsers::Sample& sample) override {
+    checksum_ += sample.value + static_cast<double>(sample.labels.size() + sample.name.size());
+    return true;
+  }
+  double checksum() const { return checksum_; }
+
+ private:
+  double checksum_ = 0;
+};
+
+std::size_t CountSampleLines(std::string_view body) {
+  std::size_t samples = 0;
+  std::size_t start = 0;
+  while (start < body.size()) {
+    std::size_t end = body.find('\n', start);
+    if (end == std::string_view::npos) end = body.size();
+    if (end > start && body[start] != '#') ++samples;
+    start = end + 1;
+  }
+  return samples;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: parse_bench FILE REPS MIN_S\n");
+    return 2;
+  }
+  std::ifstream in(argv[1], std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "parse_bench: cannot open %s\n", argv[1]);
+    return 2;
+  }
+  const std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const int reps = std::max(1, std::atoi(argv[2]));
+  const double min_seconds = std::atof(argv[3]);
+  const parsers::Format format = parsers::DetectFormat("", body);
+  parsers::Limits limits;
+  limits.max_body_bytes = 0;
+  limits.max_samples = 0;
+  const std::size_t samples = CountSampleLines(body);
+
+  std::vector<double> seconds_per_parse;
+  double checksum = 0;
+  for (int rep = 0; rep < reps; ++rep) {
+    const auto start = std::chrono::steady_clock::now();
+    double elapsed = 0;
+    int parses = 0;
+    do {
+      Consumer consumer;
+      if (const auto error = parsers::Parse(body, format, consumer, limits)) {
+        std::fprintf(stderr, "parse_bench: %s:%s\n", argv[1], error->ToString().c_str());
+        return 1;
+      }
+      checksum += consumer.checksum();
+      ++parses;
+      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    } while (elapsed < min_seconds);
+    seconds_per_parse.push_back(elapsed / parses);
+    std::fprintf(stderr, "rep %d: %d parses, %.1f MB/s\n", rep + 1, parses,
+                 static_cast<double>(body.size()) / 1e6 / (elapsed / parses));
+  }
+  std::sort(seconds_per_parse.begin(), seconds_per_parse.end());
+  const double median = seconds_per_parse[seconds_per_parse.size() / 2];
+  std::fprintf(stderr, "format=%s bytes=%zu samples=%zu checksum=%g\n",
+               format == parsers::Format::kOpenMetrics ? "openmetrics" : "prometheus", body.size(),
+               samples, checksum);
+  std::printf("inferwatch %.1f %.0f\n", static_cast<double>(body.size()) / 1e6 / median,
+              static_cast<double>(samples) / median);
+  return 0;
+}
