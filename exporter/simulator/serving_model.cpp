@@ -76,22 +76,7 @@ void ServingModel::Step() {
     waiting_.push_back(r);
   }
 
-  // FIFO admission while a sequence slot and the KV blocks for its tokens are free.
-  while (!waiting_.empty() && static_cast<int>(running_.size()) < params_.max_running) {
-    Request& next = waiting_.front();
-    const double need = next.prompt + next.generated;
-    if (kv_used_ + need > params_.kv_capacity_tokens) break;
-    if (next.admitted < 0) {
-      next.admitted = now_;
-      queue.Observe(now_ - next.arrival);
-      prompt_tokens.Observe(next.prompt);
-      totals_.queue_seconds += now_ - next.arrival;
-    }
-    next.prefill_left = need;  // a preempted request recomputes its whole sequence
-    kv_used_ += need;
-    running_.push_back(next);
-    waiting_.pop_front();
-  }
+  Admit(step_start);
 
   // Prefill shares a token budget, oldest first; a clock within the step times each completion
   // so TTFT is not rounded to whole steps. The first token needs one more forward pass.
@@ -156,6 +141,27 @@ void ServingModel::Step() {
     totals_.preemptions += 1;
   }
   kv_used_ = std::max(0.0, kv_used_);
+  // Slots freed this step are filled at once, as the scheduler does before the next step.
+  Admit(now_);
+}
+
+// FIFO admission while a sequence slot and the KV blocks for its tokens are free.
+void ServingModel::Admit(double at) {
+  while (!waiting_.empty() && static_cast<int>(running_.size()) < params_.max_running) {
+    Request& next = waiting_.front();
+    const double need = next.prompt + next.generated;
+    if (kv_used_ + need > params_.kv_capacity_tokens) break;
+    if (next.admitted < 0) {
+      next.admitted = std::max(at, next.arrival);
+      queue.Observe(next.admitted - next.arrival);
+      prompt_tokens.Observe(next.prompt);
+      totals_.queue_seconds += next.admitted - next.arrival;
+    }
+    next.prefill_left = need;  // a preempted request recomputes its whole sequence
+    kv_used_ += need;
+    running_.push_back(next);
+    waiting_.pop_front();
+  }
 }
 
 }  // namespace inferwatch::exporter::simulator

@@ -81,6 +81,7 @@ class ServingModel {
   };
 
   void Step();
+  void Admit(double at);
   double SampleLength(double mean);
   Outcome SampleOutcome();
   void Finish(const Request& r, Outcome outcome);

@@ -61,9 +61,9 @@ metrics:
 
 TEST_CASE("a version label reported by the engine wins over name rules", "[engines]") {
   const Normalizer normalizer(Tables{{"toy.yaml",
-                                "engine: toy\ndetect_prefixes: [toy_]\nversion_label: build\n"
-                                "versions: [{version: old, present: [toy_x]}]\n"
-                                "metrics: [{from: toy_x, to: llm_requests_running}]\n"}});
+                                      "engine: toy\ndetect_prefixes: [toy_]\nversion_label: build\n"
+                                      "versions: [{version: old, present: [toy_x]}]\n"
+                                      "metrics: [{from: toy_x, to: llm_requests_running}]\n"}});
   CHECK(Run(normalizer, "toy_x{build=\"3.1.4\"} 1\n").version == "3.1.4");
   CHECK(Run(normalizer, "toy_x 1\n").version == "old");
 }

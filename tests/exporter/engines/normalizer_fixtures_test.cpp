@@ -22,8 +22,9 @@ TEST_CASE("vLLM V1 fixture maps onto the canonical series", "[engines][vllm]") {
   CHECK(r.engine == "vllm");
   CHECK(r.version == ">=0.11");  // kv_cache_usage_perc and inter_token_latency_seconds
 
-  const testing::Matchers base{{"model", kLlama3}, {"engine_index", "0"}, {"engine", "vllm"},
-                               {"target", "10.0.0.7:8000"}, {"job", "llm"}, {"cluster", "eu-1"}};
+  const testing::Matchers base{{"model", kLlama3}, {"engine_index", "0"},
+                               {"engine", "vllm"}, {"target", "10.0.0.7:8000"},
+                               {"job", "llm"},     {"cluster", "eu-1"}};
   CHECK(Value(r, "llm_requests_running", base) == 37);
   CHECK(Value(r, "llm_batch_size", base) == 37);
   CHECK(Value(r, "llm_requests_waiting", base) == 4);
@@ -60,13 +61,12 @@ TEST_CASE("vLLM V1 fixture maps onto the canonical series", "[engines][vllm]") {
   CHECK(info[0]->labels.Get("job") == "llm");
 
   // Families with no canonical series, one per sample line.
-  const std::size_t unmapped = 3 /*engine_sleep_state*/ + 15 /*request_prompt_tokens*/ +
-                               15 /*request_generation_tokens*/ + 16 /*iteration_tokens_total*/ +
-                               15 /*request_max_num_generation_tokens*/ +
-                               8 /*request_params_n*/ + 15 /*request_params_max_tokens*/ +
-                               22 /*request_time_per_output_token_seconds*/ +
-                               3 * 24 /*request_{inference,prefill,decode}_time_seconds*/ +
-                               3 /*http_requests_total*/;
+  const std::size_t unmapped =
+      3 /*engine_sleep_state*/ + 15 /*request_prompt_tokens*/ + 15 /*request_generation_tokens*/ +
+      16 /*iteration_tokens_total*/ + 15 /*request_max_num_generation_tokens*/ +
+      8 /*request_params_n*/ + 15 /*request_params_max_tokens*/ +
+      22 /*request_time_per_output_token_seconds*/ +
+      3 * 24 /*request_{inference,prefill,decode}_time_seconds*/ + 3 /*http_requests_total*/;
   CHECK(r.unmapped_series == unmapped);
   CHECK(r.raw_samples == 291);
 
@@ -121,11 +121,12 @@ TEST_CASE("TGI fixture: no _total, derived KV ratio, failures by reason", "[engi
   CHECK(Value(r, "llm_request_latency_seconds_count") == 9321);
   CHECK(Value(r, "llm_request_latency_seconds_sum") == 66968.10814741686);
   CHECK(Select(r, "llm_request_latency_seconds_bucket").size() == 36);
-  CHECK(Select(r, "llm_request_latency_seconds_bucket", {{"le", "0.00015000000000000001"}})
-            .size() == 1);
+  CHECK(
+      Select(r, "llm_request_latency_seconds_bucket", {{"le", "0.00015000000000000001"}}).size() ==
+      1);
   CHECK(Value(r, "llm_request_queue_time_seconds_sum") == 1286.1689657634633);
   CHECK(Value(r, "llm_inter_token_latency_seconds_sum") == 207.6399868352163);
-  CHECK(Select(r, "llm_time_to_first_token_seconds_count").empty());  // TGI has no TTFT
+  CHECK(Select(r, "llm_time_to_first_token_seconds_count").empty());      // TGI has no TTFT
   CHECK(Select(r, "llm_requests_running", {{"model", ""}}).size() == 1);  // no model label
   const auto info = Select(r, "llm_engine_info");
   REQUIRE(info.size() == 1);
@@ -142,8 +143,11 @@ TEST_CASE("SGLang fixture: scheduler labels kept, retractions as preemptions",
   REQUIRE_FALSE(r.error);
   CHECK(r.engine == "sglang");
   const std::string model = "meta-llama/Llama-3.1-8B-Instruct";
-  const testing::Matchers scheduler{{"model", model}, {"engine_type", "unified"},
-                                    {"tp_rank", "0"}, {"pp_rank", "0"}, {"moe_ep_rank", "0"}};
+  const testing::Matchers scheduler{{"model", model},
+                                    {"engine_type", "unified"},
+                                    {"tp_rank", "0"},
+                                    {"pp_rank", "0"},
+                                    {"moe_ep_rank", "0"}};
   CHECK(Value(r, "llm_requests_running", scheduler) == 42);
   CHECK(Value(r, "llm_requests_waiting", scheduler) == 5);
   CHECK(Value(r, "llm_kv_cache_usage_ratio", scheduler) == 0.42);
@@ -204,11 +208,10 @@ TEST_CASE("Triton/TensorRT-LLM fixture: selector labels, µs counters and ms his
   CHECK(info[0]->labels.Get("max_batch_size") == "64");
   CHECK(Select(r, "llm_engine_info").size() == 4);  // one per Triton model
   const std::size_t unmapped = 1 /*request_type=context*/ + 2 /*kv blocks used, free*/ +
-                               3 /*runtime_memory*/ + 4 /*inflight_batcher*/ +
-                               2 /*general*/ + 2 /*disaggregated*/ + 4 /*nv_inference_count*/ +
-                               4 /*exec_count*/ + 3 * 4 /*compute_*_duration_us*/ +
-                               1 /*gpu memory total*/ + 1 /*power limit*/ + 1 /*energy*/ +
-                               1 /*cpu utilization*/;
+                               3 /*runtime_memory*/ + 4 /*inflight_batcher*/ + 2 /*general*/ +
+                               2 /*disaggregated*/ + 4 /*nv_inference_count*/ + 4 /*exec_count*/ +
+                               3 * 4 /*compute_*_duration_us*/ + 1 /*gpu memory total*/ +
+                               1 /*power limit*/ + 1 /*energy*/ + 1 /*cpu utilization*/;
   CHECK(r.unmapped_series == unmapped);
 }
 

@@ -68,8 +68,7 @@ TEST_CASE("DCGM blank sentinels are dropped, not mapped and not unmapped", "[eng
   CHECK(r.unmapped_series == 0);
 }
 
-TEST_CASE("runtime series are ignored; engine series without a mapping are counted",
-          "[engines]") {
+TEST_CASE("runtime series are ignored; engine series without a mapping are counted", "[engines]") {
   const NormalizeResult r = NormalizeText(
       "process_cpu_seconds_total 12.5\n"
       "python_gc_objects_collected_total{generation=\"0\"} 4\n"
@@ -83,7 +82,8 @@ TEST_CASE("runtime series are ignored; engine series without a mapping are count
 }
 
 TEST_CASE("colliding labels are renamed, never dropped or overwritten", "[engines]") {
-  const rules::Labels target_labels({{"job", "pool"}, {"cluster", "eu-1"}});
+  const rules::Labels target_labels(
+      {{"job", "pool"}, {"cluster", "eu-1"}, {"__address__", "10.0.0.7:8000"}});
   const NormalizeResult r = NormalizeText(
       "vllm:num_requests_waiting{engine=\"1\",model_name=\"m\",target=\"x\",job=\"inner\"} 5\n",
       "auto", &target_labels);
@@ -98,12 +98,14 @@ TEST_CASE("colliding labels are renamed, never dropped or overwritten", "[engine
   CHECK(labels.Get("job") == "pool");
   CHECK(labels.Get("exported_job") == "inner");
   CHECK(labels.Get("cluster") == "eu-1");
+  CHECK_FALSE(labels.Has("__address__"));  // "__" labels end with relabelling
 }
 
 TEST_CASE("a configured engine ignores other engines' names", "[engines]") {
-  const NormalizeResult r = NormalizeText("vllm:num_requests_running{model_name=\"m\"} 2\n"
-                                          "tgi_queue_size 4\n",
-                                          "tgi");
+  const NormalizeResult r = NormalizeText(
+      "vllm:num_requests_running{model_name=\"m\"} 2\n"
+      "tgi_queue_size 4\n",
+      "tgi");
   REQUIRE_FALSE(r.error);
   CHECK(r.engine == "tgi");
   CHECK(Value(r, "llm_requests_waiting") == 4);
@@ -112,9 +114,10 @@ TEST_CASE("a configured engine ignores other engines' names", "[engines]") {
 }
 
 TEST_CASE("auto detection picks the engine with the most series", "[engines]") {
-  const NormalizeResult r = NormalizeText("tgi_queue_size 4\n"
-                                          "llamacpp:requests_processing 1\n"
-                                          "llamacpp:requests_deferred 2\n");
+  const NormalizeResult r = NormalizeText(
+      "tgi_queue_size 4\n"
+      "llamacpp:requests_processing 1\n"
+      "llamacpp:requests_deferred 2\n");
   REQUIRE_FALSE(r.error);
   CHECK(r.engine == "llamacpp");
   CHECK(Value(r, "llm_requests_waiting") == 2);
