@@ -59,7 +59,7 @@ FetchResult Fetch(const discovery::Target& target, std::size_t body_limit) {
     result.status = response.status;
     result.content_type = response.get_header_value("Content-Type");
     if (body_limit > 0 && response.has_header("Content-Length")) {
-      const std::string text = response.get_header_value("Content-Length", "0");
+      const std::string text = response.get_header_value("Content-Length");
       std::size_t length = 0;
       std::from_chars(text.data(), text.data() + text.size(), length);
       if (length > body_limit) too_large = result.status >= 200 && result.status < 300;

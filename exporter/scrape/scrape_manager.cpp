@@ -1,5 +1,7 @@
 #include "exporter/scrape/scrape_manager.h"
 
+#include "exporter/scrape/scrape_target.h"
+
 #include <xxhash.h>
 
 #include <algorithm>

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 #include <map>
+#include <optional>
+#include <set>
 
 #include <fmt/format.h>
 #include <prometheus/text_serializer.h>
@@ -213,15 +215,16 @@ void WriteStore(const store::ShortTermStore& store, std::int64_t now_ms, bool op
 
   // Histogram families: X where X_bucket series carry `le`.
   std::map<std::string, std::map<rules::Labels, HistogramSeries>> histograms;
+  std::set<std::string, std::less<>> histogram_families;
+  for (const auto& [name, points] : by_name) {
+    if (HasSuffix(name, "_bucket") && points.front().labels.Has("le")) {
+      histogram_families.insert(name.substr(0, name.size() - 7));
+    }
+  }
   auto histogram_part = [&](std::string_view name, std::string_view suffix) -> std::string {
     if (!HasSuffix(name, suffix)) return {};
-    std::string family(name.substr(0, name.size() - suffix.size()));
-    auto buckets = by_name.find(family + "_bucket");
-    if (buckets == by_name.end() || buckets->second.empty() ||
-        !buckets->second.front().labels.Has("le")) {
-      return {};
-    }
-    return family;
+    const std::string_view family = name.substr(0, name.size() - suffix.size());
+    return histogram_families.contains(family) ? std::string(family) : std::string();
   };
   for (auto it = by_name.begin(); it != by_name.end();) {
     const std::string& name = it->first;

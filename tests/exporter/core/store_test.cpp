@@ -1,0 +1,123 @@
+#include "exporter/store/short_term_store.h"
+
+#include <catch2/catch.hpp>
+
+#include <re2/re2.h>
+
+namespace store = inferwatch::exporter::store;
+namespace rules = inferwatch::rules;
+using namespace std::chrono_literals;
+
+namespace {
+
+rules::Labels Series(const std::string& name, const std::string& target) {
+  return rules::Labels({{"__name__", name}, {"target", target}});
+}
+
+std::vector<rules::SamplePoint> PointsOf(const store::ShortTermStore& db, const rules::Labels& l,
+                                         std::int64_t mint = 0, std::int64_t maxt = 1 << 30) {
+  std::vector<rules::LabelMatcher> matchers;
+  for (const auto& [name, value] : l.pairs()) {
+    matchers.push_back({rules::MatchType::kEqual, name, value, nullptr});
+  }
+  std::vector<rules::SamplePoint> out;
+  db.Select(matchers, mint, maxt, [&](const rules::Labels&, std::span<const rules::SamplePoint> p) {
+    out.assign(p.begin(), p.end());
+  });
+  return out;
+}
+
+std::vector<std::string> Current(const store::ShortTermStore& db, std::int64_t now) {
+  std::vector<std::string> out;
+  db.ForEachCurrent(now, [&](const rules::Labels& labels, const rules::SamplePoint& point) {
+    out.push_back(labels.ToString() + "=" + std::to_string(point.v));
+  });
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("appended points are selected by matchers and time range", "[store]") {
+  store::ShortTermStore db;
+  for (int i = 0; i < 5; ++i) {
+    db.AppendBatch("t1",
+                   {{Series("llm_requests_running", "a:1"), {1000 * i, double(i)}},
+                    {Series("llm_requests_waiting", "a:1"), {1000 * i, double(10 + i)}}},
+                   1000 * i);
+  }
+  const auto points = PointsOf(db, Series("llm_requests_running", "a:1"), 1000, 3000);
+  REQUIRE(points.size() == 3);
+  CHECK(points[0].t_ms == 1000);
+  CHECK(points[2].v == 3);
+
+  std::vector<rules::LabelMatcher> regex = {{rules::MatchType::kRegexMatch, "__name__",
+                                             "llm_requests_.*",
+                                             std::make_shared<const RE2>("llm_requests_.*")}};
+  int series = 0;
+  db.Select(regex, 0, 10000, [&](const rules::Labels&, std::span<const rules::SamplePoint> p) {
+    ++series;
+    CHECK(p.size() == 5);
+  });
+  CHECK(series == 2);
+  CHECK(db.SeriesCount() == 2);
+}
+
+TEST_CASE("a series missing from a source's next batch gets a staleness marker", "[store]") {
+  store::ShortTermStore db;
+  db.AppendBatch("t1",
+                 {{Series("llm_requests_running", "a:1"), {1000, 3}},
+                  {Series("llm_requests_waiting", "a:1"), {1000, 4}}},
+                 1000);
+  db.AppendBatch("t1", {{Series("llm_requests_running", "a:1"), {2000, 5}}}, 2000);
+  const auto waiting = PointsOf(db, Series("llm_requests_waiting", "a:1"));
+  REQUIRE(waiting.size() == 2);
+  CHECK(waiting[1].t_ms == 2000);
+  CHECK(rules::IsStaleNaN(waiting[1].v));
+  CHECK(Current(db, 2000) ==
+        std::vector<std::string>{"llm_requests_running{target=\"a:1\"}=5.000000"});
+}
+
+TEST_CASE("a failed source makes all its series stale, other sources stay", "[store]") {
+  store::ShortTermStore db;
+  db.AppendBatch("t1", {{Series("llm_requests_running", "a:1"), {1000, 3}}}, 1000);
+  db.AppendBatch("t2", {{Series("llm_requests_running", "b:1"), {1000, 7}}}, 1000);
+  db.MarkSourceStale("t1", 1500);
+  CHECK(rules::IsStaleNaN(PointsOf(db, Series("llm_requests_running", "a:1")).back().v));
+  CHECK(Current(db, 1600) ==
+        std::vector<std::string>{"llm_requests_running{target=\"b:1\"}=7.000000"});
+  // The source comes back: its series are current again.
+  db.AppendBatch("t1", {{Series("llm_requests_running", "a:1"), {2000, 4}}}, 2000);
+  CHECK(Current(db, 2000).size() == 2);
+}
+
+TEST_CASE("series older than the lookback are not current", "[store]") {
+  store::ShortTermStore db({1h, 64, 5min});
+  db.AppendBatch("t1", {{Series("llm_requests_running", "a:1"), {0, 3}}}, 0);
+  CHECK(Current(db, 60'000).size() == 1);
+  CHECK(Current(db, 301'000).empty());
+}
+
+TEST_CASE("memory per series is bounded and old points are compacted away", "[store]") {
+  store::ShortTermStore db({std::chrono::milliseconds(10'000), 8, 5min});
+  const auto labels = Series("llm_requests_running", "a:1");
+  for (int i = 0; i < 100; ++i) db.AppendBatch("t1", {{labels, {i * 100, double(i)}}}, i * 100);
+  auto points = PointsOf(db, labels);
+  CHECK(points.size() <= 8);
+  CHECK(points.back().v == 99);
+  // Out-of-order points are dropped.
+  db.AppendBatch("t1", {{labels, {50, -1}}}, 50);
+  CHECK(PointsOf(db, labels).back().v == 99);
+
+  db.Compact(9'900 + 10'000 + 1);
+  CHECK(db.SeriesCount() == 0);
+}
+
+TEST_CASE("ended series are dropped by compaction after the lookback", "[store]") {
+  store::ShortTermStore db({1h, 64, 1min});
+  db.AppendBatch("t1", {{Series("a", "x:1"), {1000, 1}}}, 1000);
+  db.MarkSourceStale("t1", 2000);
+  db.Compact(30'000);
+  CHECK(db.SeriesCount() == 1);  // within the lookback rules still see the marker
+  db.Compact(2000 + 61'000);
+  CHECK(db.SeriesCount() == 0);
+}
