@@ -47,12 +47,6 @@ std::uint64_t SignatureOf(const Labels& labels, bool on, const std::vector<std::
   return XXH3_64bits(buffer.data(), buffer.size());
 }
 
-Labels WithoutName(const Labels& labels) {
-  if (!labels.Has("__name__")) return labels;
-  Labels copy = labels;
-  copy.Remove("__name__");
-  return copy;
-}
 
 void CheckUniqueLabelSets(const Vector& vector) {
   if (vector.size() < 2) return;
@@ -361,7 +355,8 @@ class Evaluator {
         double value = 0;
         if (!detail::EvalRangeFunction(name, series.points, window, scalars, t, &value)) continue;
         out.push_back(VectorSample{
-            keep_name ? std::move(series.labels) : detail::WithoutName(series.labels), value, t});
+            std::move(series.labels), value, t});
+        if (!keep_name) out.back().labels.Remove("__name__");
       }
       detail::CheckUniqueLabelSets(out);
       return Value{std::move(out)};
@@ -388,7 +383,7 @@ class Evaluator {
       for (auto& sample : v) {
         sample.value = static_cast<double>(sample.t_ms) / 1000.0;
         sample.t_ms = t;
-        sample.labels = detail::WithoutName(sample.labels);
+        sample.labels.Remove("__name__");
       }
       detail::CheckUniqueLabelSets(v);
       return Value{std::move(v)};
@@ -470,7 +465,7 @@ class Evaluator {
     auto& vector = std::get<Vector>(value.data);
     for (auto& sample : vector) {
       sample.value = -sample.value;
-      sample.labels = detail::WithoutName(sample.labels);
+      sample.labels.Remove("__name__");
     }
     detail::CheckUniqueLabelSets(vector);
     return value;
@@ -503,7 +498,7 @@ class Evaluator {
         if (!keep) continue;
         VectorSample result{std::move(sample.labels), value, t};
         if (ShouldDropName(b.op) || b.return_bool)
-          result.labels = detail::WithoutName(result.labels);
+          result.labels.Remove("__name__");
         out.push_back(std::move(result));
       }
     } else {

@@ -21,8 +21,6 @@ std::int64_t SubTime(std::int64_t a, std::int64_t b);
 // label except `names` and __name__.
 std::uint64_t SignatureOf(const Labels& labels, bool on, const std::vector<std::string>& names);
 
-Labels WithoutName(const Labels& labels);
-
 // Errors when two samples share a label set, as Prometheus does after every vector operation.
 void CheckUniqueLabelSets(const Vector& vector);
 

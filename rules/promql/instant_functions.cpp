@@ -208,7 +208,7 @@ bool EvalSampleFunction(std::string_view name, const std::vector<double>& scalar
       {"rad", [](double v) { return v * M_PI / 180; }},
   };
   auto drop_names = [&] {
-    for (auto& sample : vector) sample.labels = WithoutName(sample.labels);
+    for (auto& sample : vector) sample.labels.Remove("__name__");
   };
   if (auto it = kSimple.find(name); it != kSimple.end()) {
     for (auto& sample : vector) sample.value = it->second(sample.value);

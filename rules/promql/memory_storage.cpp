@@ -15,18 +15,20 @@ void MemoryStorage::Append(const Labels& labels, std::int64_t t_ms, double value
     }
   }
   if (series == nullptr) {
-    // Keep series sorted by labels so selections come back in Prometheus's order.
-    auto it = std::lower_bound(series_.begin(), series_.end(), labels,
-                               [](const StoredSeries& s, const Labels& l) { return s.labels < l; });
-    const auto position = static_cast<std::size_t>(it - series_.begin());
-    series_.insert(it, StoredSeries{labels, {}});
-    for (auto& [h, indexes] : by_hash_) {
-      for (std::size_t& index : indexes) {
-        if (index >= position) ++index;
-      }
-    }
-    candidates.push_back(position);
-    series = &series_[position];
+    // Keep an index in label order so selections come back in Prometheus's order.
+    const std::size_t index = series_.size();
+    series_.push_back(StoredSeries{labels, {}});
+    auto it =
+        std::lower_bound(order_.begin(), order_.end(), labels,
+                         [&](std::size_t i, const Labels& l) { return series_[i].labels < l; });
+    order_.insert(it, index);
+    auto& named = by_name_[std::string(labels.MetricName())];
+    named.insert(
+        std::lower_bound(named.begin(), named.end(), labels,
+                         [&](std::size_t i, const Labels& l) { return series_[i].labels < l; }),
+        index);
+    candidates.push_back(index);
+    series = &series_[index];
   }
   auto& points = series->points;
   if (!points.empty() && points.back().t_ms == t_ms) {
@@ -47,11 +49,24 @@ void MemoryStorage::Append(const Labels& labels, std::int64_t t_ms, double value
 void MemoryStorage::Clear() {
   series_.clear();
   by_hash_.clear();
+  order_.clear();
+  by_name_.clear();
 }
 
 void MemoryStorage::Select(std::span<const LabelMatcher> matchers, std::int64_t mint_ms,
                            std::int64_t maxt_ms, const SeriesVisitor& visit) const {
-  for (const auto& series : series_) {
+  // A metric-name equality matcher narrows the scan to that metric's series.
+  const std::vector<std::size_t>* candidates = &order_;
+  for (const auto& matcher : matchers) {
+    if (matcher.name == "__name__" && matcher.type == MatchType::kEqual) {
+      auto it = by_name_.find(matcher.value);
+      if (it == by_name_.end()) return;
+      candidates = &it->second;
+      break;
+    }
+  }
+  for (std::size_t index : *candidates) {
+    const StoredSeries& series = series_[index];
     const bool matches = std::all_of(matchers.begin(), matchers.end(), [&](const LabelMatcher& m) {
       return m.Matches(series.labels.Get(m.name));
     });

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -27,6 +28,8 @@ class MemoryStorage : public Storage {
   };
   std::vector<StoredSeries> series_;
   std::unordered_map<std::uint64_t, std::vector<std::size_t>> by_hash_;
+  std::vector<std::size_t> order_;  // indexes into series_, sorted by labels
+  std::unordered_map<std::string, std::vector<std::size_t>> by_name_;  // same order, per metric
 };
 
 }  // namespace inferwatch::rules::promql

@@ -118,11 +118,6 @@ ExprPtr Make(auto node) {
   return expr;
 }
 
-const Expr& Unwrap(const Expr& expr) {
-  if (const auto* paren = std::get_if<Paren>(&expr.node)) return Unwrap(*paren->expr);
-  return expr;
-}
-
 class Parser {
  public:
   explicit Parser(std::string_view input) : input_(input), tokens_(Tokenize(input)) {}
@@ -354,12 +349,6 @@ class Parser {
     }
     std::int64_t offset = ParseDurationToken("in offset, expected duration");
     if (negative) offset = -offset;
-    auto apply = [&](auto node, std::int64_t& field) {
-      if (field != 0) Fail(position, "offset may not be set multiple times");
-      field = offset;
-      return Make(std::move(node));
-    };
-    (void)apply;
     Expr copy = *expr;
     if (auto* v = std::get_if<VectorSelector>(&copy.node)) {
       if (v->offset_ms != 0) Fail(position, "offset may not be set multiple times");
