@@ -283,13 +283,9 @@ def start_everything(args, workdir, procs, webhook):
     ports = {name: free_port() for name in ("kv", "healthy", "inferwatch", "prometheus",
                                             "alertmanager")}
     targets = {"kv": f"127.0.0.1:{ports['kv']}", "healthy": f"127.0.0.1:{ports['healthy']}"}
-    simulate_help = subprocess.run([args.inferwatch, "simulate", "--help"], capture_output=True,
-                                   text=True, timeout=30).stdout
-    extra = ["--speed=10"] if "--speed" in simulate_help else []
     for name, scenario in (("kv", "kv-pressure"), ("healthy", "healthy")):
         procs.start(f"simulate-{name}", [args.inferwatch, "simulate", "--engine=vllm",
-                                         f"--scenario={scenario}", f"--listen={targets[name]}",
-                                         *extra])
+                                         f"--scenario={scenario}", f"--listen={targets[name]}"])
     rule_glob = shorten_rule_pack(args.pack, workdir)
     write_configs(args, workdir, ports, targets, rule_glob, webhook.port)
 
@@ -363,10 +359,11 @@ def check_kv_alert(webhook, prom, targets):
         series = prom.query(f'llm_recommendation_info{{target="{targets["kv"]}"}} == 1')
         return [s["metric"] for s in series if s["metric"].get("parameter")]
     recs = wait_for(f"llm_recommendation_info for {targets['kv']}", recommendation, 60, 1.0)
-    kv_parameters = {"gpu_memory_utilization", "kv_cache_dtype", "max_num_seqs",
-                     "max_num_batched_tokens", "mem_fraction_static", "num_replicas",
-                     "replicas", "schedule_conservativeness", "quantization"}
-    named = [r for r in recs if r["parameter"] in kv_parameters
+    # The engine flags that give a full KV cache more room (the pack names them as flags,
+    # e.g. --gpu-memory-utilization).
+    kv_parameters = {"gpu_memory_utilization", "mem_fraction_static", "kv_cache_dtype",
+                     "quantization"}
+    named = [r for r in recs if r["parameter"].lstrip("-").replace("-", "_") in kv_parameters
              and r.get("current", "") != r.get("suggested", "")]
     if not named:
         raise Failure(f"no recommendation for {targets['kv']} names a KV-relevant parameter with "
