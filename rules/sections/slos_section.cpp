@@ -257,8 +257,8 @@ class SloExpander {
   }
   std::string TotalRate(const std::string& window) const {
     if (spec_.kind == SliKind::kLatency) {
-      std::string matchers = spec_.selector;
-      return Filtered(fmt::format("sum by ({}) (rate({}_count{{{}}}[{}]))", by_, spec_.histogram,
+      const std::string matchers = spec_.selector.empty() ? "" : "{" + spec_.selector + "}";
+      return Filtered(fmt::format("sum by ({}) (rate({}_count{}[{}]))", by_, spec_.histogram,
                                   matchers, window));
     }
     return Filtered(fmt::format("sum by ({}) ({})", by_, Instantiate(spec_.total, window)));
