@@ -158,5 +158,32 @@ TEST_CASE("sample timestamps are kept", "[engines]") {
   CHECK(*found[0]->timestamp_ms == 1700000000123);
 }
 
+TEST_CASE("OpenMetrics payloads map the same way", "[engines]") {
+  const std::string body =
+      "# TYPE vllm:prompt_tokens counter\n"
+      "vllm:prompt_tokens_total{engine=\"0\",model_name=\"m\"} 12.0\n"
+      "vllm:prompt_tokens_created{engine=\"0\",model_name=\"m\"} 1.7e+09\n"
+      "# TYPE vllm:e2e_request_latency_seconds histogram\n"
+      "vllm:e2e_request_latency_seconds_bucket{engine=\"0\",le=\"1.0\",model_name=\"m\"} 2.0\n"
+      "vllm:e2e_request_latency_seconds_bucket{engine=\"0\",le=\"+Inf\",model_name=\"m\"} 3.0\n"
+      "vllm:e2e_request_latency_seconds_count{engine=\"0\",model_name=\"m\"} 3.0\n"
+      "vllm:e2e_request_latency_seconds_sum{engine=\"0\",model_name=\"m\"} 4.5\n"
+      "# EOF\n";
+  NormalizeInput in;
+  in.body = body;
+  in.content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+  in.target = "h:1";
+  in.configured_engine = "vllm";
+  const NormalizeResult r = Normalizer::Builtin().Normalize(in);
+  REQUIRE_FALSE(r.error);
+  const auto prompt = Select(r, "llm_prompt_tokens_total");
+  REQUIRE(prompt.size() == 1);
+  CHECK(prompt[0]->value == 12);
+  CHECK(Value(r, "llm_request_latency_seconds_bucket", {{"le", "1.0"}}) == 2);
+  CHECK(Value(r, "llm_request_latency_seconds_count") == 3);
+  CHECK(Value(r, "llm_request_latency_seconds_sum") == 4.5);
+  CHECK(r.unmapped_series == 0);
+}
+
 }  // namespace
 }  // namespace inferwatch::exporter
