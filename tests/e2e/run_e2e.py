@@ -488,7 +488,9 @@ def main():
         prom = Prometheus(ports["prometheus"])
         wait_for("both targets in Prometheus",
                  lambda: len(prom.query("inferwatch_target_up == 1")) >= 2, 60, 1.0)
+        settled = time.monotonic() + 20  # the healthy target gets time to show any finding
         check_kv_alert(webhook, prom, targets)
+        time.sleep(max(0.0, settled - time.monotonic()))
         check_healthy_silent(webhook, prom, targets)
         check_dashboards(args, prom, targets)
         check_target_down_inhibits(webhook, procs, targets, ports)
