@@ -7,9 +7,9 @@
 #include <cstring>
 #include <functional>
 #include <memory>
-#include <string_view>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -48,12 +48,12 @@ struct LabelMatcher {
   MatchType type = MatchType::kEqual;
   std::string name;
   std::string value;
-  std::shared_ptr<const re2::RE2> regex;  // fully anchored, set for the regex kinds
+  std::shared_ptr<const re2::RE2> regex;             // fully anchored, set for the regex kinds
   bool Matches(std::string_view label_value) const;  // absent labels match as ""
 };
 
-// Builds a matcher; the regex kinds compile "^(?:value)$" with RE2 as Prometheus does. On an invalid
-// regex returns false and sets *error to RE2's message.
+// Builds a matcher; the regex kinds compile "^(?:value)$" with RE2 as Prometheus does. On an
+// invalid regex returns false and sets *error to RE2's message.
 bool MakeLabelMatcher(MatchType type, std::string name, std::string value, LabelMatcher* out,
                       std::string* error);
 
