@@ -46,21 +46,17 @@ std::variant<Daemon::Loaded, std::string> Daemon::Load() const {
 void Daemon::Apply(Loaded loaded) {
   auto discovery = std::make_unique<discovery::Discovery>(loaded.config, logger_);
   discovery->RefreshAll();
-  std::vector<std::string> old_groups;
   {
     std::lock_guard lock(state_mutex_);
-    if (rules_) old_groups = rules_->GroupNames();
     config_ = std::move(loaded.config);
     discovery_ = std::move(discovery);
-    rules_ = std::move(loaded.rules);
     store_.SetOptions({config_.storage.retention, config_.storage.max_points_per_series,
                        std::chrono::minutes(5)});
     std::map<std::string, bool> groups;
-    for (const auto& group : rules_->GroupNames()) groups[group] = true;
+    for (const auto& group : loaded.rules->GroupNames()) groups[group] = true;
     self_metrics_.RetainRuleGroups(groups);
-    for (const auto& group : old_groups) {
-      if (!groups.contains(group)) store_.MarkSourceStale(RuleGroupSource(group), NowMillis());
-    }
+    if (rules_) rules_->Retire(NowMillis(), store_);
+    rules_ = std::move(loaded.rules);
     scrapes_->SetTargets(discovery_->Targets());
   }
   loaded_ = true;

@@ -1,24 +1,108 @@
 #include "exporter/daemon/rule_runner.h"
 
+#include <chrono>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "rules/manager/rule_manager.h"
+
 namespace inferwatch::exporter::daemon {
 namespace {
 
-// Used until the rule manager is linked in: evaluates nothing.
-class NoRules final : public RuleRunner {
+// Collects one evaluation's outputs and remembers which series are live, so a retired runner can
+// end them.
+class StoreSink final : public rules::manager::OutputSink {
  public:
-  void EvaluateDue(std::int64_t, store::ShortTermStore&, SelfMetrics&, log::Logger&) override {}
-  std::vector<std::string> GroupNames() const override { return {}; }
+  explicit StoreSink(std::set<rules::Labels>& live) : live_(live) {}
+  void Append(const rules::Labels& labels, std::int64_t t_ms, double value) override {
+    if (rules::IsStaleNaN(value)) {
+      live_.erase(labels);
+    } else {
+      live_.insert(labels);
+    }
+    samples_.push_back({labels, {t_ms, value}});
+  }
+  std::vector<store::Sample> Take() { return std::move(samples_); }
+
+ private:
+  std::set<rules::Labels>& live_;
+  std::vector<store::Sample> samples_;
+};
+
+class ManagedRules final : public RuleRunner {
+ public:
+  explicit ManagedRules(std::unique_ptr<rules::manager::RuleManager> manager)
+      : manager_(std::move(manager)) {}
+
+  void EvaluateDue(std::int64_t now_ms, store::ShortTermStore& store, SelfMetrics& metrics,
+                   log::Logger& logger) override {
+    StoreSink sink(live_);
+    if (manager_->EvaluateDue(now_ms, store, sink) == 0) return;
+    store.AppendUntracked(sink.Take());
+    for (const auto& group : manager_->Status()) {
+      auto& seen = last_seen_[group.name];
+      if (group.last_eval_ms < 0 || group.last_eval_ms == seen.last_eval_ms) continue;
+      const bool failed = group.failures > seen.failures;
+      metrics.RecordRuleGroup(group.name, group.last_duration_seconds, false,
+                              static_cast<double>(group.last_eval_ms) / 1000.0);
+      if (failed) {
+        metrics.AddRuleFailures(group.name, static_cast<double>(group.failures - seen.failures));
+        for (const auto& rule : group.rules) {
+          if (!rule.last_error.empty()) {
+            logger.Warn("rule evaluation failed",
+                        {{"group", group.name}, {"rule", rule.name}, {"err", rule.last_error}});
+          }
+        }
+      }
+      seen = {group.last_eval_ms, group.failures};
+    }
+  }
+
+  std::vector<std::string> GroupNames() const override {
+    std::vector<std::string> names;
+    for (const auto& group : manager_->Status()) names.push_back(group.name);
+    return names;
+  }
+
+  void Retire(std::int64_t now_ms, store::ShortTermStore& store) override {
+    std::vector<store::Sample> ends;
+    for (const auto& labels : live_) ends.push_back({labels, {now_ms, rules::StaleNaN()}});
+    live_.clear();
+    store.AppendUntracked(std::move(ends));
+  }
+
+ private:
+  struct Seen {
+    std::int64_t last_eval_ms = -1;
+    std::uint64_t failures = 0;
+  };
+  std::unique_ptr<rules::manager::RuleManager> manager_;
+  std::set<rules::Labels> live_;
+  std::map<std::string, Seen> last_seen_;
 };
 
 }  // namespace
 
-std::string RuleGroupSource(const std::string& group) {
-  return "rule-group|" + group;
-}
-
 std::variant<std::unique_ptr<RuleRunner>, std::string> LoadRuleRunner(
-    const std::vector<std::string>& /*files*/, std::chrono::milliseconds /*evaluation_interval*/) {
-  return std::unique_ptr<RuleRunner>(std::make_unique<NoRules>());
+    const std::vector<std::string>& files, std::chrono::milliseconds evaluation_interval) {
+  rules::manager::ManagerOptions options;
+  options.default_interval_ms = evaluation_interval.count();
+  auto manager = std::make_unique<rules::manager::RuleManager>(options);
+  if (!files.empty()) {
+    const auto diagnostics = manager->Load(files);
+    if (rules::rulefile::HasErrors(diagnostics)) {
+      std::string message;
+      for (const auto& diagnostic : diagnostics) {
+        if (diagnostic.severity != rules::rulefile::Severity::kError) continue;
+        if (!message.empty()) message += "; ";
+        message += rules::rulefile::FormatDiagnostic(diagnostic);
+      }
+      return message;
+    }
+  }
+  return std::unique_ptr<RuleRunner>(std::make_unique<ManagedRules>(std::move(manager)));
 }
 
 }  // namespace inferwatch::exporter::daemon

@@ -22,13 +22,12 @@ class RuleRunner {
   virtual void EvaluateDue(std::int64_t now_ms, store::ShortTermStore& store, SelfMetrics& metrics,
                            log::Logger& logger) = 0;
   virtual std::vector<std::string> GroupNames() const = 0;
+  // The runner is being replaced (reload): every output it still holds ends now.
+  virtual void Retire(std::int64_t now_ms, store::ShortTermStore& store) = 0;
 };
 
 // Loads and checks the rule files; returns the reason on failure (naming file, line and cause).
 std::variant<std::unique_ptr<RuleRunner>, std::string> LoadRuleRunner(
     const std::vector<std::string>& files, std::chrono::milliseconds evaluation_interval);
-
-// The store source name of a rule group's outputs.
-std::string RuleGroupSource(const std::string& group);
 
 }  // namespace inferwatch::exporter::daemon

@@ -38,9 +38,7 @@ void SelfMetrics::RecordReload(bool success, double unix_seconds) {
   if (success) reload_timestamp_.Set(unix_seconds);
 }
 
-void SelfMetrics::RecordRuleGroup(const std::string& group, double duration_seconds, bool failed,
-                                  double unix_seconds) {
-  std::lock_guard lock(mutex_);
+SelfMetrics::Group& SelfMetrics::GroupSeries(const std::string& group) {
   auto it = groups_.find(group);
   if (it == groups_.end()) {
     const std::map<std::string, std::string> labels = {{"group", group}};
@@ -49,9 +47,21 @@ void SelfMetrics::RecordRuleGroup(const std::string& group, double duration_seco
                                    &group_last_evaluation_.Add(labels)})
              .first;
   }
-  it->second.duration->Set(duration_seconds);
-  if (failed) it->second.failures->Increment();
-  it->second.last_evaluation->Set(unix_seconds);
+  return it->second;
+}
+
+void SelfMetrics::RecordRuleGroup(const std::string& group, double duration_seconds, bool failed,
+                                  double unix_seconds) {
+  std::lock_guard lock(mutex_);
+  Group& series = GroupSeries(group);
+  series.duration->Set(duration_seconds);
+  if (failed) series.failures->Increment();
+  series.last_evaluation->Set(unix_seconds);
+}
+
+void SelfMetrics::AddRuleFailures(const std::string& group, double failures) {
+  std::lock_guard lock(mutex_);
+  GroupSeries(group).failures->Increment(failures);
 }
 
 void SelfMetrics::RetainRuleGroups(const std::map<std::string, bool>& groups) {

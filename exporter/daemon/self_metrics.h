@@ -19,10 +19,14 @@ class SelfMetrics {
   void RecordReload(bool success, double unix_seconds);
   void RecordRuleGroup(const std::string& group, double duration_seconds, bool failed,
                        double unix_seconds);
+  void AddRuleFailures(const std::string& group, double failures);
   // Groups no longer loaded leave /metrics.
   void RetainRuleGroups(const std::map<std::string, bool>& groups);
 
  private:
+  struct Group;
+  Group& GroupSeries(const std::string& group);  // requires mutex_
+
   struct Group {
     prometheus::Gauge* duration;
     prometheus::Counter* failures;

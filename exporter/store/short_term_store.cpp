@@ -71,6 +71,21 @@ void ShortTermStore::AppendBatch(const std::string& source, std::vector<Sample> 
   previous = std::move(reported);
 }
 
+void ShortTermStore::AppendUntracked(std::vector<Sample> samples) {
+  std::unique_lock lock(mutex_);
+  for (auto& sample : samples) {
+    const std::string_view name = sample.labels.MetricName();
+    auto by_name = by_name_.find(name);
+    if (by_name == by_name_.end()) by_name = by_name_.emplace(std::string(name), SeriesMap{}).first;
+    auto it = by_name->second.find(sample.labels);
+    if (it == by_name->second.end()) {
+      if (rules::IsStaleNaN(sample.point.v)) continue;  // never start a series with its end
+      it = by_name->second.emplace(std::move(sample.labels), Series{}).first;
+    }
+    AppendPoint(it->second, sample.point);
+  }
+}
+
 void ShortTermStore::MarkSourceStale(const std::string& source, std::int64_t now_ms) {
   std::unique_lock lock(mutex_);
   auto it = by_source_.find(source);

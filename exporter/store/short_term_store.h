@@ -40,6 +40,9 @@ class ShortTermStore final : public rules::Storage {
   // sample, and a staleness marker at `now_ms` for each series the source reported last time but
   // not this time. Out-of-order points for a series are dropped.
   void AppendBatch(const std::string& source, std::vector<Sample> samples, std::int64_t now_ms);
+  // Appends points whose staleness the writer tracks itself (rule outputs: the rule manager
+  // writes its own staleness markers).
+  void AppendUntracked(std::vector<Sample> samples);
   // The source failed or went away: every series it reported gets a staleness marker.
   void MarkSourceStale(const std::string& source, std::int64_t now_ms);
   // Forgets points older than the retention and series left without points.
