@@ -55,6 +55,21 @@ TEST_CASE("SGLang's sglang_ prefix spelling maps like sglang:", "[engines][sglan
   CHECK(Value(r, "llm_inter_token_latency_seconds_sum", {{"model", "m"}}) == 1.5);
 }
 
+TEST_CASE("SGLang's cache_config_info labels land on llm_engine_info", "[engines][sglang]") {
+  const NormalizeResult r = NormalizeText(
+      "sglang:cache_config_info{num_pages=\"29362\",page_size=\"16\"} 1.0\n"
+      "sglang:max_total_num_tokens{model_name=\"m\",tp_rank=\"0\"} 469806.0\n"
+      "sglang:num_running_reqs{model_name=\"m\",tp_rank=\"0\"} 4.0\n");
+  REQUIRE_FALSE(r.error);
+  const auto info = Select(r, "llm_engine_info");
+  REQUIRE(info.size() == 1);
+  CHECK(info[0]->labels.Get("model") == "m");
+  CHECK(info[0]->labels.Get("page_size") == "16");
+  CHECK(info[0]->labels.Get("num_pages") == "29362");
+  CHECK(info[0]->labels.Get("max_total_num_tokens") == "469806");
+  CHECK(r.unmapped_series == 0);
+}
+
 TEST_CASE("DCGM blank sentinels are dropped, not mapped and not unmapped", "[engines][dcgm]") {
   const NormalizeResult r = NormalizeText(
       "DCGM_FI_PROF_SM_ACTIVE{gpu=\"0\", UUID=\"GPU-a\"} 9223372036854775794\n"
