@@ -69,7 +69,9 @@ bool IsValidUtf8(std::string_view text) {
 
 // A node read from the file. Default-constructed YAML::Nodes are defined null nodes, so
 // presence is told by the mark that only parsed nodes carry.
-bool Present(const YAML::Node& node) { return node.IsDefined() && !node.Mark().is_null(); }
+bool Present(const YAML::Node& node) {
+  return node.IsDefined() && !node.Mark().is_null();
+}
 
 // Where each field of a rule came from, so checks on the model can point into the file. Rules
 // produced by domain sections have no nodes and report at the rule's own position.
