@@ -1,0 +1,71 @@
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+
+#include "exporter/engines/normalizer.h"
+#include "exporter/scrape/scrape_target.h"
+#include "exporter/simulator/simulator.h"
+#include "test_support.h"
+
+namespace exporter = inferwatch::exporter;
+namespace rules = inferwatch::rules;
+
+TEST_CASE("simulated vLLM, TGI and SGLang servers scrape into canonical series", "[scrape]") {
+  for (const std::string engine : {"vllm", "tgi", "sglang"}) {
+    INFO(engine);
+    exporter::simulator::Options options;
+    options.engine = engine;
+    exporter::simulator::SimulatedServer server(options);
+    REQUIRE(server.Start("127.0.0.1", 0));
+    exporter::discovery::Target target;
+    target.job = "sim";
+    target.address = "127.0.0.1:" + std::to_string(server.port());
+    target.interval = std::chrono::seconds(2);
+    target.timeout = std::chrono::seconds(2);
+    target.labels.Set("job", "sim");
+    const auto report =
+        exporter::scrape::ScrapeTarget(target, exporter::Normalizer::Builtin(), 1000);
+    INFO(report.message);
+    REQUIRE(report.error == exporter::scrape::ScrapeError::kNone);
+    CHECK(report.engine == engine);
+    bool running = false;
+    bool info = false;
+    for (const auto& sample : report.samples) {
+      CHECK(sample.labels.Get("target") == target.address);
+      CHECK(sample.labels.Get("job") == "sim");
+      if (sample.labels.MetricName() == "llm_requests_running") {
+        running = true;
+        CHECK(sample.labels.Get("engine") == engine);
+      }
+      if (sample.labels.MetricName() == "llm_engine_info") info = true;
+    }
+    CHECK(running);
+    CHECK(info);
+    server.Stop();
+  }
+}
+
+namespace {
+
+int RunBinary(const std::string& arguments) {
+  const std::string command = std::string(INFERWATCH_BINARY) + " " + arguments + " >/dev/null 2>&1";
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+TEST_CASE("check config and --config.check exit 0 for valid and 1 for invalid files", "[cli]") {
+  inferwatch::testing::TempDir dir;
+  const std::string good = dir.File("good.yml");
+  const std::string bad = dir.File("bad.yml");
+  inferwatch::testing::WriteText(good, "scrape_configs:\n  - job_name: a\n");
+  inferwatch::testing::WriteText(bad, "scrape_configs:\n  - job_nam: a\n");
+  CHECK(RunBinary("check config " + good) == 0);
+  CHECK(RunBinary("check config " + bad) == 1);
+  CHECK(RunBinary("check config " + good + " " + bad) == 1);
+  CHECK(RunBinary("--config.file=" + good + " --config.check") == 0);
+  CHECK(RunBinary("--config.file=" + bad + " --config.check") == 1);
+  CHECK(RunBinary("--log.level=loud") == 2);
+  CHECK(RunBinary("--version") == 0);
+}
