@@ -495,7 +495,7 @@ class SlosSection final : public rulefile::SectionKind {
     if (!spec.declared_edges) {
       if (spec.interpolate) {
         diagnostics.push_back(ctx.ErrorAt(
-            node, "interpolate: true needs the histogram's buckets: declared on the latency"));
+            node, "interpolate: true needs the histogram's bucket edges listed in buckets:"));
         return false;
       }
       for (const KnownBucketSet& known : KnownBuckets(spec.histogram)) {

@@ -80,6 +80,33 @@ TEST_CASE("recommendations: computed suggestions become labels through count_val
   CHECK(ParseProblem(info[0]->expr).empty());
 }
 
+TEST_CASE("recommendations: an observed current value becomes the current label",
+          "[sections][recommendations]") {
+  const Expansion expansion = Expand("recommendations", R"(recommendations:
+  - name: raise_max_num_seqs
+    when: concurrency_cap
+    priority: high
+    engines:
+      - engine: vllm
+        parameter: --max-num-seqs
+        current_expr: max_over_time(llm_requests_running[15m])
+        suggested: "512"
+)");
+  REQUIRE(expansion.Messages().empty());
+  const auto info = expansion.Recording("llm_recommendation_info");
+  REQUIRE(info.size() == 1);
+  CHECK(info[0]->expr.find("group_left (current) count_values by (target) (\"current\", max by "
+                           "(target) (max_over_time(llm_requests_running[15m])))") !=
+        std::string::npos);
+  CHECK(LabelValue(*info[0], "current").empty());
+  CHECK(LabelValue(*info[0], "suggested") == "512");
+  const auto values = expansion.Recording("llm_recommendation_suggested_value");
+  REQUIRE(values.size() == 1);
+  CHECK(LabelValue(*values[0], "suggested") == "512");
+  CHECK(ParseProblem(info[0]->expr).empty());
+  CHECK(ParseProblem(values[0]->expr).empty());
+}
+
 TEST_CASE("recommendations: field errors", "[sections][recommendations]") {
   const Expansion expansion = Expand("recommendations", R"(recommendations:
   - name: enable_fp8_kv_cache

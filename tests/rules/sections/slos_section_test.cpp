@@ -125,6 +125,28 @@ TEST_CASE("slos: a threshold off the bucket edges names the nearest edges", "[se
         std::string::npos);
 }
 
+TEST_CASE("slos: interpolation needs declared buckets and an edge above", "[sections][slos]") {
+  const Expansion undeclared = Expand("slos", R"(slos:
+  - name: ttft
+    objective: 0.99
+    latency: {histogram: llm_time_to_first_token_seconds, threshold: 0.3, interpolate: true}
+)");
+  INFO(undeclared.Messages());
+  CHECK(undeclared.groups.empty());
+  CHECK(undeclared.Messages().find(
+            "pack.yml:4:70: interpolate: true needs the histogram's bucket edges listed in "
+            "buckets:") != std::string::npos);
+  const Expansion above = Expand("slos", R"(slos:
+  - name: ttft
+    objective: 0.99
+    latency: {histogram: h, threshold: 5, buckets: [0.5, 1], interpolate: true}
+)");
+  INFO(above.Messages());
+  CHECK(above.groups.empty());
+  CHECK(above.Messages().find("latency threshold 5 is above the last bucket edge 1 (the last "
+                              "edge) of h") != std::string::npos);
+}
+
 TEST_CASE("slos: interpolate estimates inside the bucket and says so", "[sections][slos]") {
   const Expansion expansion = Expand("slos", R"(slos:
   - name: ttft
