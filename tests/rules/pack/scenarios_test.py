@@ -159,7 +159,7 @@ def main():
     parser.add_argument("--inferwatch", required=True)
     parser.add_argument("--pack", required=True)
     parser.add_argument("--work-dir", required=True)
-    parser.add_argument("--timeout", type=float, default=150)
+    parser.add_argument("--timeout", type=float, default=240)
     parser.add_argument("--only", help="run one engine's cases")
     args = parser.parse_args()
 
