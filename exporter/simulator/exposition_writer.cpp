@@ -33,9 +33,8 @@ std::string PythonFloat(double value) {
       mantissa.pop_back();
       if (was_dot) break;
     }
-    char exponent[16];
-    std::snprintf(exponent, sizeof exponent, "e+%02zu", dot - 1);
-    s = mantissa + exponent;
+    const std::size_t exponent = dot - 1;
+    s = mantissa + (exponent < 10 ? "e+0" : "e+") + std::to_string(exponent);
   }
   return s;
 }
