@@ -141,7 +141,10 @@ class Case:
         if self.bottleneck is None:
             return
         recommended = not self.recommendations or bool(self.recommendations & self.standing)
-        self.passed = self.bottleneck in self.active and recommended and self.health is not None
+        # The health group reads the bottleneck outputs of the previous round, so it lags them by
+        # one evaluation: wait for both rather than judge one snapshot.
+        self.passed = (self.bottleneck in self.active and recommended
+                       and self.health is not None and self.health < 100)
 
     def stop(self):
         for proc in self.procs:
