@@ -5,6 +5,8 @@
 #include <re2/re2.h>
 #include <xxhash.h>
 
+#include "rules/text/quote.h"
+
 namespace inferwatch::rules {
 
 Labels::Labels(std::vector<Pair> pairs) : pairs_(std::move(pairs)) {
@@ -84,16 +86,8 @@ std::string Labels::ToString() const {
     if (!first) out += ", ";
     first = false;
     out += name;
-    out += "=\"";
-    for (char c : value) {
-      if (c == '\\' || c == '"') out += '\\';
-      if (c == '\n') {
-        out += "\\n";
-        continue;
-      }
-      out += c;
-    }
-    out += '"';
+    out += '=';
+    out += QuoteLabelValue(value);
   }
   out += '}';
   return out;

@@ -40,6 +40,7 @@ bool NeedsQuoting(std::string_view value) {
   return false;
 }
 
+// logfmt, not rules::GoQuote: \r and other control bytes stay verbatim, as logfmt readers expect.
 void AppendLogfmtValue(std::string& out, std::string_view value) {
   if (!NeedsQuoting(value)) {
     out += value;

@@ -7,47 +7,16 @@
 
 #include "rules/promql/duration.h"
 #include "rules/rulefile/loader.h"
+#include "rules/text/quote.h"
 
 namespace inferwatch::rules::compile {
 
 namespace {
 
-// A double-quoted YAML scalar: always valid, whatever the text holds.
-std::string Quote(std::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += fmt::format("\\x{:02x}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
-
 // Multi-line expressions read best as literal blocks; fall back to quoting when a block could
 // not carry the text exactly (leading blanks, trailing blanks on a line, control characters).
 std::string Scalar(std::string_view text, int indent) {
-  if (text.find('\n') == std::string_view::npos) return Quote(text);
+  if (text.find('\n') == std::string_view::npos) return GoQuote(text);
   bool block_safe = !text.empty() && text.front() != ' ' && text.front() != '\t';
   std::size_t start = 0;
   while (block_safe && start <= text.size()) {
@@ -59,7 +28,7 @@ std::string Scalar(std::string_view text, int indent) {
     }
     start = end + 1;
   }
-  if (!block_safe) return Quote(text);
+  if (!block_safe) return GoQuote(text);
   std::string_view body = text;
   std::string chomp = "|-";
   if (body.ends_with('\n')) {
@@ -99,7 +68,7 @@ void WriteRuleGroups(const std::vector<rulefile::RuleGroup>& groups, std::ostrea
   }
   out << "groups:\n";
   for (const rulefile::RuleGroup& group : groups) {
-    out << "  - name: " << Quote(group.name) << '\n';
+    out << "  - name: " << GoQuote(group.name) << '\n';
     if (group.interval_ms > 0) {
       out << "    interval: " << promql::FormatDurationMs(group.interval_ms) << '\n';
     }
@@ -111,7 +80,7 @@ void WriteRuleGroups(const std::vector<rulefile::RuleGroup>& groups, std::ostrea
     out << "    rules:\n";
     for (const rulefile::Rule& rule : group.rules) {
       const bool alert = rule.kind == rulefile::RuleKind::kAlert;
-      out << "      - " << (alert ? "alert: " : "record: ") << Quote(rule.name) << '\n';
+      out << "      - " << (alert ? "alert: " : "record: ") << GoQuote(rule.name) << '\n';
       out << "        expr: " << Scalar(rule.expr, 10) << '\n';
       if (alert && rule.for_ms > 0) {
         out << "        for: " << promql::FormatDurationMs(rule.for_ms) << '\n';

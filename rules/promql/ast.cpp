@@ -5,6 +5,7 @@
 
 #include "rules/promql/duration.h"
 #include "rules/promql/functions.h"
+#include "rules/text/quote.h"
 
 namespace inferwatch::rules::promql {
 
@@ -108,39 +109,6 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
-std::string Quote(std::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
-
 std::string FormatNumber(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
@@ -204,7 +172,7 @@ std::string FormatSelectorBody(const VectorSelector& selector) {
       continue;
     }
     if (!matchers.empty()) matchers += ',';
-    matchers += matcher.name + MatchOpText(matcher.type) + Quote(matcher.value);
+    matchers += matcher.name + MatchOpText(matcher.type) + GoQuote(matcher.value);
   }
   if (matchers.empty()) return selector.name;
   return selector.name + "{" + matchers + "}";
@@ -249,7 +217,7 @@ std::string Format(const Expr& expr) {
   return std::visit(
       Overloaded{
           [](const NumberLiteral& n) { return FormatNumber(n.value); },
-          [](const StringLiteral& s) { return Quote(s.value); },
+          [](const StringLiteral& s) { return GoQuote(s.value); },
           [](const VectorSelector& v) {
             return FormatSelectorBody(v) + FormatAt(v.at) + FormatOffset(v.offset_ms);
           },

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "rules/text/quote.h"
+
 namespace inferwatch::rules::sections {
 
 std::string FormatNumber(double value) {
@@ -10,17 +12,7 @@ std::string FormatNumber(double value) {
 }
 
 std::string QuoteString(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  out += '"';
-  return out;
+  return QuoteLabelValue(text);
 }
 
 std::string JoinLabels(const std::vector<std::string>& labels) {

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "rules/template/value.h"
+#include "rules/text/quote.h"
 
 namespace inferwatch::rules::templating {
 
@@ -20,7 +21,7 @@ std::string GoFormatValue(const Value& value);
 // fmt.Sprintf for %v %s %q %d %f %F %e %E %g %G %x %X %t %% with flags, width and precision;
 // mismatches print as Go does ("%!d(string=x)", "%!s(MISSING)", "%!(EXTRA int=1)").
 std::string GoSprintf(std::string_view format, std::span<const Value> args);
-// strconv.Quote for printable ASCII and common escapes.
-std::string GoQuote(std::string_view text);
+// strconv.Quote for printable ASCII and common escapes (shared with the PromQL and YAML writers).
+using ::inferwatch::rules::GoQuote;
 
 }  // namespace inferwatch::rules::templating
