@@ -45,10 +45,7 @@ class BottlenecksSection final : public rulefile::SectionKind {
 
   void Expand(const YAML::Node& section, const SectionContext& ctx, std::vector<RuleGroup>& out,
               std::vector<Diagnostic>& diagnostics) const override {
-    if (!section.IsSequence()) {
-      diagnostics.push_back(ctx.ErrorAt(section, "bottlenecks must be a list of bottlenecks"));
-      return;
-    }
+    if (!ExpectList(section, ctx, "bottlenecks must be a list of bottlenecks", diagnostics)) return;
     std::vector<std::string> seen;
     for (const YAML::Node& entry : section) ExpandOne(entry, ctx, seen, out, diagnostics);
   }
@@ -62,12 +59,7 @@ class BottlenecksSection final : public rulefile::SectionKind {
     reader.RejectUnknown(
         {"name", "expr", "scope", "for", "severity", "description", "evidence", "by", "interval"});
 
-    const auto name = reader.String("name", true);
-    if (name && !IsSnakeCaseName(*name)) {
-      reader.ErrorAt(reader.Node("name"),
-                     fmt::format("bottleneck name \"{}\" must match [a-z_][a-z0-9_]*", *name));
-    }
-    if (name) CheckUnique(*name, reader.Node("name"), seen, "bottleneck", ctx, diagnostics);
+    const auto name = ReadEntryName(reader, "bottleneck", seen, ctx, diagnostics);
     const auto expr = reader.String("expr", true);
     const std::string scope = reader.String("scope", false).value_or("llm_engine_info");
     const auto severity = reader.String("severity", true);

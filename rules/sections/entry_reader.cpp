@@ -188,4 +188,24 @@ void CheckUnique(const std::string& name, const YAML::Node& node, std::vector<st
   seen.push_back(name);
 }
 
+bool ExpectList(const YAML::Node& section, const rulefile::SectionContext& ctx,
+                std::string_view message, std::vector<rulefile::Diagnostic>& diagnostics) {
+  if (section.IsSequence()) return true;
+  diagnostics.push_back(ctx.ErrorAt(section, std::string(message)));
+  return false;
+}
+
+std::optional<std::string> ReadEntryName(EntryReader& reader, std::string_view what,
+                                         std::vector<std::string>& seen,
+                                         const rulefile::SectionContext& ctx,
+                                         std::vector<rulefile::Diagnostic>& diagnostics) {
+  auto name = reader.String("name", true);
+  if (name && !IsSnakeCaseName(*name)) {
+    reader.ErrorAt(reader.Node("name"),
+                   fmt::format("{} name \"{}\" must match [a-z_][a-z0-9_]*", what, *name));
+  }
+  if (name) CheckUnique(*name, reader.Node("name"), seen, what, ctx, diagnostics);
+  return name;
+}
+
 }  // namespace inferwatch::rules::sections

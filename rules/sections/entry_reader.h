@@ -70,4 +70,15 @@ void CheckUnique(const std::string& name, const YAML::Node& node, std::vector<st
                  std::string_view what, const rulefile::SectionContext& ctx,
                  std::vector<rulefile::Diagnostic>& diagnostics);
 
+// Reports an error at `section` unless it is a YAML sequence; `message` is the whole error text.
+bool ExpectList(const YAML::Node& section, const rulefile::SectionContext& ctx,
+                std::string_view message, std::vector<rulefile::Diagnostic>& diagnostics);
+
+// Reads an entry's required `name`, which must be snake_case and not in `seen` (then added to it);
+// `what` names the entry in messages ("slo", "bottleneck"). Returns the name when it was given.
+std::optional<std::string> ReadEntryName(EntryReader& reader, std::string_view what,
+                                         std::vector<std::string>& seen,
+                                         const rulefile::SectionContext& ctx,
+                                         std::vector<rulefile::Diagnostic>& diagnostics);
+
 }  // namespace inferwatch::rules::sections

@@ -87,10 +87,7 @@ class RecommendationsSection final : public rulefile::SectionKind {
 
   void Expand(const YAML::Node& section, const SectionContext& ctx, std::vector<RuleGroup>& out,
               std::vector<Diagnostic>& diagnostics) const override {
-    if (!section.IsSequence()) {
-      diagnostics.push_back(ctx.ErrorAt(section, "recommendations must be a list"));
-      return;
-    }
+    if (!ExpectList(section, ctx, "recommendations must be a list", diagnostics)) return;
     std::vector<std::string> seen;
     for (const YAML::Node& entry : section) ExpandOne(entry, ctx, seen, out, diagnostics);
   }
@@ -103,12 +100,7 @@ class RecommendationsSection final : public rulefile::SectionKind {
     if (!reader.IsMapping()) return;
     reader.RejectUnknown({"name", "when", "condition", "priority", "description",
                           "expected_improvement", "engines", "interval"});
-    const auto name = reader.String("name", true);
-    if (name && !IsSnakeCaseName(*name)) {
-      reader.ErrorAt(reader.Node("name"),
-                     fmt::format("recommendation name \"{}\" must match [a-z_][a-z0-9_]*", *name));
-    }
-    if (name) CheckUnique(*name, reader.Node("name"), seen, "recommendation", ctx, diagnostics);
+    const auto name = ReadEntryName(reader, "recommendation", seen, ctx, diagnostics);
     const std::vector<std::string> when =
         reader.StringList("when", false).value_or(std::vector<std::string>{});
     const std::string condition = reader.String("condition", false).value_or("");

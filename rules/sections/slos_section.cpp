@@ -308,10 +308,7 @@ class SlosSection final : public rulefile::SectionKind {
 
   void Expand(const YAML::Node& section, const SectionContext& ctx, std::vector<RuleGroup>& out,
               std::vector<Diagnostic>& diagnostics) const override {
-    if (!section.IsSequence()) {
-      diagnostics.push_back(ctx.ErrorAt(section, "slos must be a list of SLOs"));
-      return;
-    }
+    if (!ExpectList(section, ctx, "slos must be a list of SLOs", diagnostics)) return;
     std::vector<std::string> seen;
     std::vector<SloSpec> specs;
     std::vector<YAML::Node> origins;
@@ -342,15 +339,8 @@ class SlosSection final : public rulefile::SectionKind {
                           "all_of", "max_in_memory_window", "interval", "overrides"});
     SloSpec spec;
     spec.origin = &entry;
-    const auto name = reader.String("name", true);
-    if (name && !IsSnakeCaseName(*name)) {
-      reader.ErrorAt(reader.Node("name"),
-                     fmt::format("slo name \"{}\" must match [a-z_][a-z0-9_]*", *name));
-    }
-    if (name) {
-      spec.name = *name;
-      CheckUnique(*name, reader.Node("name"), seen, "slo", ctx, diagnostics);
-    }
+    const auto name = ReadEntryName(reader, "slo", seen, ctx, diagnostics);
+    if (name) spec.name = *name;
     if (const auto objective = reader.Number("objective", true)) {
       if (!(*objective > 0 && *objective < 1)) {
         reader.ErrorAt(reader.Node("objective"),
