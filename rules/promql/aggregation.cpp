@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "rules/promql/eval_internal.h"
+#include "rules/text/names.h"
 
 namespace inferwatch::rules::promql::detail {
 
@@ -69,18 +70,6 @@ std::string FormatValueLabel(double v) {
   return std::string(buf, result.ptr);
 }
 
-bool ValidLabelName(std::string_view name) {
-  if (name.empty()) return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-          (i > 0 && c >= '0' && c <= '9'))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 double Quantile(double q, std::vector<double>& values) {
@@ -117,7 +106,7 @@ Vector Aggregate(const promql::Aggregate& node, Vector input, double param_numbe
     if (k < 1) return {};
   }
   if (op == AggregateOp::kCountValues) {
-    if (!ValidLabelName(param_string)) Throw("invalid label name \"" + param_string + "\"");
+    if (!IsValidLabelName(param_string)) Throw("invalid label name \"" + param_string + "\"");
     if (!node.without) grouping.push_back(param_string);
   }
   const auto top_less = [](const VectorSample* a, const VectorSample* b) {

@@ -9,6 +9,7 @@
 #include <re2/re2.h>
 
 #include "rules/promql/eval_internal.h"
+#include "rules/text/names.h"
 
 namespace inferwatch::rules::promql::detail {
 
@@ -61,18 +62,6 @@ int DaysInMonth(std::int64_t year, int month) {
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (month == 2 && IsLeap(year)) return 29;
   return kDays[month - 1];
-}
-
-bool ValidLabelName(std::string_view name) {
-  if (name.empty()) return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-          (i > 0 && c >= '0' && c <= '9'))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 // Go's strconv.ParseFloat for bucket bounds: the whole text must be a number.
@@ -352,7 +341,7 @@ Vector LabelReplace(const Vector& input, const std::string& dst, const std::stri
   if (!regex.ok()) {
     Throw("invalid regular expression in label_replace(): " + regex_text);
   }
-  if (!ValidLabelName(dst)) Throw("invalid destination label name in label_replace(): " + dst);
+  if (!IsValidLabelName(dst)) Throw("invalid destination label name in label_replace(): " + dst);
   Vector out;
   out.reserve(input.size());
   const int groups_count = regex.NumberOfCapturingGroups() + 1;
@@ -373,9 +362,9 @@ Vector LabelReplace(const Vector& input, const std::string& dst, const std::stri
 
 Vector LabelJoin(const Vector& input, const std::string& dst, const std::string& separator,
                  const std::vector<std::string>& sources) {
-  if (!ValidLabelName(dst)) Throw("invalid destination label name in label_join(): " + dst);
+  if (!IsValidLabelName(dst)) Throw("invalid destination label name in label_join(): " + dst);
   for (const auto& source : sources) {
-    if (!ValidLabelName(source)) Throw("invalid source label name in label_join(): " + source);
+    if (!IsValidLabelName(source)) Throw("invalid source label name in label_join(): " + source);
   }
   Vector out;
   out.reserve(input.size());

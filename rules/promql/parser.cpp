@@ -10,6 +10,7 @@
 #include "rules/promql/duration.h"
 #include "rules/promql/functions.h"
 #include "rules/promql/lexer.h"
+#include "rules/text/names.h"
 
 namespace inferwatch::rules::promql {
 
@@ -40,17 +41,6 @@ bool IsKeyword(std::string_view lower) {
   return lower == "and" || lower == "or" || lower == "unless" || lower == "atan2" ||
          lower == "by" || lower == "without" || lower == "on" || lower == "ignoring" ||
          lower == "group_left" || lower == "group_right" || lower == "bool" || lower == "offset";
-}
-
-bool IsValidLabelName(std::string_view name) {
-  if (name.empty()) return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i];
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-                    (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
 }
 
 // Binding strength of binary operators; higher binds tighter.
