@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
@@ -238,6 +239,19 @@ class NormalizeHandler final : public parsers::SampleHandler {
     }
   }
 
+  // An engine label's name after the table's renames; nullopt when the table drops the label.
+  static std::optional<std::string_view> TableLabelName(const EngineTable& table,
+                                                        std::string_view name) {
+    if (std::find(table.drop_labels.begin(), table.drop_labels.end(), name) !=
+        table.drop_labels.end()) {
+      return std::nullopt;
+    }
+    for (const auto& [from, to] : table.label_renames) {
+      if (from == name) return to;
+    }
+    return name;
+  }
+
   // Engine labels after the table's renames and drops, minus the labels a mapping consumed.
   LabelPairs TableLabels(std::size_t engine, std::span<const parsers::Label> labels,
                          const LabelPairs& consumed) const {
@@ -246,18 +260,9 @@ class NormalizeHandler final : public parsers::SampleHandler {
     pairs.reserve(labels.size() + 2);
     for (const auto& label : labels) {
       if (Consumed(consumed, label.name)) continue;
-      if (std::find(table.drop_labels.begin(), table.drop_labels.end(), label.name) !=
-          table.drop_labels.end()) {
-        continue;
+      if (const auto name = TableLabelName(table, label.name)) {
+        pairs.emplace_back(std::string(*name), std::string(label.value));
       }
-      std::string_view name = label.name;
-      for (const auto& [from, to] : table.label_renames) {
-        if (from == name) {
-          name = to;
-          break;
-        }
-      }
-      pairs.emplace_back(std::string(name), std::string(label.value));
     }
     return pairs;
   }
@@ -291,18 +296,9 @@ class NormalizeHandler final : public parsers::SampleHandler {
         c.pairs.emplace_back(rule->to, std::string(value));
         continue;
       }
-      if (std::find(table.drop_labels.begin(), table.drop_labels.end(), label.name) !=
-          table.drop_labels.end()) {
-        continue;
+      if (const auto name = TableLabelName(table, label.name)) {
+        c.pairs.emplace_back(std::string(*name), std::string(label.value));
       }
-      std::string_view name = label.name;
-      for (const auto& [from, to] : table.label_renames) {
-        if (from == name) {
-          name = to;
-          break;
-        }
-      }
-      c.pairs.emplace_back(std::string(name), std::string(label.value));
     }
     for (const auto& pair : mapping.set_labels) c.pairs.push_back(pair);
     c.base = &mapping.target;
