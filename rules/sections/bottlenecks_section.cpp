@@ -72,7 +72,7 @@ class BottlenecksSection final : public rulefile::SectionKind {
     const std::string description = reader.String("description", false).value_or("");
     std::vector<std::string> by = reader.StringList("by", false).value_or(kDefaultBy);
     for (const std::string& label : by) {
-      if (!IsLabelName(label)) {
+      if (!IsValidLabelName(label)) {
         reader.ErrorAt(reader.Node("by"), fmt::format("\"{}\" is not a valid label name", label));
       }
     }

@@ -168,15 +168,6 @@ bool IsSnakeCaseName(std::string_view name) {
   });
 }
 
-bool IsLabelName(std::string_view name) {
-  auto is_start = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-  };
-  if (name.empty() || !is_start(name[0])) return false;
-  return std::all_of(name.begin(), name.end(),
-                     [&](char c) { return is_start(c) || (c >= '0' && c <= '9'); });
-}
-
 void CheckUnique(const std::string& name, const YAML::Node& node, std::vector<std::string>& seen,
                  std::string_view what, const rulefile::SectionContext& ctx,
                  std::vector<rulefile::Diagnostic>& diagnostics) {

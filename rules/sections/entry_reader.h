@@ -14,6 +14,7 @@
 
 #include "rules/rulefile/diagnostic.h"
 #include "rules/rulefile/section.h"
+#include "rules/text/names.h"
 
 namespace inferwatch::rules::sections {
 
@@ -63,7 +64,7 @@ class EntryReader {
 // values that dashboards select on, so they stay in one simple alphabet.
 bool IsSnakeCaseName(std::string_view name);
 // A Prometheus label name: [a-zA-Z_][a-zA-Z0-9_]*.
-bool IsLabelName(std::string_view name);
+using ::inferwatch::rules::IsValidLabelName;
 
 // Reports an error at `node` (a sequence entry's name) when `name` was seen before in `seen`.
 void CheckUnique(const std::string& name, const YAML::Node& node, std::vector<std::string>& seen,

@@ -172,7 +172,7 @@ class RecommendationsSection final : public rulefile::SectionKind {
     variant.version = reader.String("version", false).value_or(".*");
     if (auto config = reader.StringMap("config", false)) variant.config = std::move(*config);
     for (const auto& [label, unused] : variant.config) {
-      if (!IsLabelName(label)) {
+      if (!IsValidLabelName(label)) {
         reader.ErrorAt(reader.Node("config"), fmt::format("\"{}\" is not a label name", label));
       }
     }
@@ -184,7 +184,7 @@ class RecommendationsSection final : public rulefile::SectionKind {
         1) {
       reader.Error("give at most one of current, current_label, current_expr");
     }
-    if (!variant.current_label.empty() && !IsLabelName(variant.current_label)) {
+    if (!variant.current_label.empty() && !IsValidLabelName(variant.current_label)) {
       reader.ErrorAt(reader.Node("current_label"),
                      fmt::format("\"{}\" is not a label name", variant.current_label));
     }

@@ -355,7 +355,7 @@ class SlosSection final : public rulefile::SectionKind {
     spec.description = reader.String("description", false).value_or("");
     if (auto by = reader.StringList("by", false)) {
       for (const std::string& label : *by) {
-        if (!IsLabelName(label)) {
+        if (!IsValidLabelName(label)) {
           reader.ErrorAt(reader.Node("by"), fmt::format("\"{}\" is not a valid label name", label));
         }
       }
