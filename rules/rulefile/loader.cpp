@@ -225,8 +225,13 @@ class FileLoader {
         for (const auto& rule_node : entry.second) {
           Rule rule;
           RuleNodes nodes;
-          if (LoadRule(rule_node, rule, nodes))
+          if (LoadRule(rule_node, rule, nodes)) {
             rules.emplace_back(std::move(rule), std::move(nodes));
+          } else if (Present(nodes.name) && !rule.expr.empty()) {
+            // The rule is dropped, but a typo in its expression is still worth reporting now
+            // rather than on the next run, once the first problem is fixed.
+            CheckExpr(rule, &nodes.expr);
+          }
         }
       } else {
         ErrorAt(entry.first, fmt::format("unknown field \"{}\" in rule group", key));
