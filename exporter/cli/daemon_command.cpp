@@ -154,6 +154,14 @@ int RunDaemon(const Args& args) {
                "Validate the configuration (and its rule files), then exit 0 or 1");
   app.add_flag("--version", version, "Print the version and exit");
   AddCommonFlags(app, flags);
+  app.footer(
+      "\nCommands (each has its own --help):\n"
+      "  inferwatch demo                 the daemon on simulated vLLM, TGI and SGLang servers\n"
+      "  inferwatch simulate             one simulated inference server\n"
+      "  inferwatch parse FILE|-         parse or lint an exposition payload\n"
+      "  inferwatch check config FILE    validate a configuration and its rule files\n"
+      "  inferwatch rules check|test|compile|promqltest FILE...\n"
+      "\nExit status: 0 success, 1 failure of what was checked, 2 usage or I/O error.");
   bool done = false;
   const int parse_code = ParseArgs(app, args, done);
   if (done) return parse_code;
