@@ -9,6 +9,7 @@
 
 #include "rules/rulefile/diagnostic.h"
 #include "rules/rulefile/model.h"
+#include "rules/text/names.h"
 
 namespace inferwatch::rules::rulefile {
 
@@ -29,6 +30,6 @@ LoadResult LoadRuleText(std::string_view text, const std::string& file_name,
                         const LoadOptions& options = {});
 
 bool IsValidMetricName(std::string_view name);
-bool IsValidLabelName(std::string_view name);
+using rules::IsValidLabelName;  // one label-name alphabet for PromQL, rule files and sections
 
 }  // namespace inferwatch::rules::rulefile
