@@ -47,7 +47,6 @@ std::uint64_t SignatureOf(const Labels& labels, bool on, const std::vector<std::
   return XXH3_64bits(buffer.data(), buffer.size());
 }
 
-
 void CheckUniqueLabelSets(const Vector& vector) {
   if (vector.size() < 2) return;
   std::unordered_map<std::uint64_t, const Labels*> seen;
@@ -354,8 +353,7 @@ class Evaluator {
       for (auto& series : matrix) {
         double value = 0;
         if (!detail::EvalRangeFunction(name, series.points, window, scalars, t, &value)) continue;
-        out.push_back(VectorSample{
-            std::move(series.labels), value, t});
+        out.push_back(VectorSample{std::move(series.labels), value, t});
         if (!keep_name) out.back().labels.Remove("__name__");
       }
       detail::CheckUniqueLabelSets(out);
@@ -497,8 +495,7 @@ class Evaluator {
         }
         if (!keep) continue;
         VectorSample result{std::move(sample.labels), value, t};
-        if (ShouldDropName(b.op) || b.return_bool)
-          result.labels.Remove("__name__");
+        if (ShouldDropName(b.op) || b.return_bool) result.labels.Remove("__name__");
         out.push_back(std::move(result));
       }
     } else {
