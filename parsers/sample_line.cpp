@@ -185,8 +185,9 @@ std::optional<LineError> SampleLineParser::ParseLabelSet(std::string_view line, 
           offset(name_start),
           "more than " + std::to_string(limits_.max_labels_per_sample) + " labels in one sample");
     }
-    const uint64_t name_bit = uint64_t{1}
-                              << ((static_cast<unsigned char>(name[0]) * 7u + name.size()) & 63u);
+    const uint64_t name_bit =
+        uint64_t{1} << ((std::size_t{static_cast<unsigned char>(name[0])} * 7u + name.size()) &
+                        63u);
     if ((name_filter & name_bit) != 0) {
       for (const Label& previous : labels) {
         if (previous.name == name) {
