@@ -2,7 +2,9 @@
 // sees what earlier rules of the same round recorded, as it would in Prometheus's TSDB.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 #include "rules/storage.h"
@@ -25,8 +27,14 @@ class OverlayStorage : public Storage {
     Labels labels;
     std::vector<SamplePoint> points;
   };
+  struct LabelsHash {
+    std::size_t operator()(const Labels& labels) const { return labels.Hash(); }
+  };
   const Storage& base_;
   std::vector<Series> series_;
+  // A round can record one series per target for each rule, thousands in all: look them up by
+  // hash, never by scanning, or a round costs the square of the fleet size.
+  std::unordered_map<Labels, std::size_t, LabelsHash> index_;
 };
 
 }  // namespace inferwatch::rules::manager
