@@ -36,6 +36,7 @@ class Labels {
   std::string ToString() const;  // name{a="b", c="d"} as Prometheus prints it
   bool empty() const { return pairs_.empty(); }
   friend bool operator==(const Labels&, const Labels&) = default;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted operator<=>.
   friend auto operator<=>(const Labels&, const Labels&) = default;
 
  private:

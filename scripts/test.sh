@@ -7,6 +7,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh --with-e2e
 jobs="$(nproc)"
 
+echo "== clang-format"
+bash scripts/lint.sh
+
 echo "== build (g++, -Werror)"
 # -O2 without -g: what users build, minus debug info; gcc 12 at -O3 raises false -Wrestrict reports.
 BUILD_DIR=build BUILD_TYPE=Release bash scripts/build.sh -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DINFERWATCH_WERROR=ON

@@ -9,7 +9,7 @@ namespace inferwatch::rules::manager {
 namespace {
 
 // Prometheus keeps a resolved alert this long so Alertmanager hears it resolved.
-constexpr std::int64_t kResolvedRetentionMs = 15 * 60 * 1000;
+constexpr std::int64_t kResolvedRetentionMs = std::int64_t{15} * 60 * 1000;
 
 promql::VectorSample AlertSample(const Alert& alert, std::string_view metric, double value,
                                  std::int64_t t_ms, bool with_state) {

@@ -232,6 +232,7 @@ class FileLoader {
     }
     for (auto& [rule, nodes] : rules) group.rules.push_back(std::move(rule));
     std::vector<const RuleNodes*> node_list;
+    node_list.reserve(rules.size());
     for (const auto& entry : rules) node_list.push_back(&entry.second);
     AddGroup(std::move(group), name_node, node_list);
   }

@@ -74,7 +74,7 @@ std::string GoFormatFloat(double value) {
     out += digits;
     return out;
   }
-  const auto integer_digits = static_cast<std::size_t>(exponent + 1);
+  const auto integer_digits = static_cast<std::size_t>(exponent) + 1;  // exponent >= 0 here
   if (digits.size() <= integer_digits) {
     out += digits;
     out.append(integer_digits - digits.size(), '0');
