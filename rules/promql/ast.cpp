@@ -111,7 +111,9 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 
 std::string FormatNumber(double v) {
   if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  // "Inf", not "+Inf": after a unary sign "+Inf" would read back as a second unary plus
+  // ("-a ^ +Inf ^ b" formats as "... ^ ++Inf ^ b" on the next round).
+  if (std::isinf(v)) return v > 0 ? "Inf" : "-Inf";
   // Shortest text that reads back to the same double.
   char buf[64];
   for (int precision = 1; precision <= 17; ++precision) {

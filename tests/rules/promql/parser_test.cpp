@@ -111,12 +111,15 @@ TEST_CASE("Format prints canonical PromQL that parses back to the same text") {
        {"sum by (job) (rate(http_requests_total{code=~\"5..\"}[5m] offset 1m))",
         "a / on (x) group_left (y) b", "foo @ 1.500 offset -5m", "-foo ^ 2",
         "topk(3, foo) > bool 2", "max_over_time(rate(foo[1m])[1h:5m] @ start())",
-        "label_replace(up, \"dst\", \"$1\", \"src\", \"(.*)\\n\")", "1 + -2", "foo unless bar"}) {
+        "label_replace(up, \"dst\", \"$1\", \"src\", \"(.*)\\n\")", "1 + -2", "foo unless bar",
+        // Found by fuzz_promql: "+Inf" after a unary sign used to grow a '+' per round.
+        "-foo ^inf^ooh:1", "+inf ^ foo", "foo ^ -Inf ^ bar"}) {
     const std::string once = Format(*Parse(text));
     CHECK(Format(*Parse(once)) == once);
   }
   CHECK(Format(*Parse("sum(foo)by(job)")) == "sum by (job) (foo)");
   CHECK(Format(*Parse("foo[90m]")) == "foo[1h30m]");
+  CHECK(Format(*Parse("-foo ^inf^ooh:1")) == "-foo ^ Inf ^ ooh:1");
   // Grouping survives even without matching labels, and large @ timestamps stay exact.
   CHECK(Format(*Parse("a * ignoring() group_left(x) b")) == "a * ignoring () group_left (x) b");
   CHECK(Format(*Parse("foo @ 9007199254740.993")) == "foo @ 9007199254740.993");
