@@ -3,17 +3,25 @@
 #include <algorithm>
 #include <cmath>
 #include <mutex>
+#include <unordered_set>
 
 namespace inferwatch::exporter::store {
 namespace {
-
-using SourceKey = std::pair<std::string, rules::Labels>;
 
 bool MatchesAll(const rules::Labels& labels, std::span<const rules::LabelMatcher> matchers) {
   for (const auto& matcher : matchers) {
     if (!matcher.Matches(labels.Get(matcher.name))) return false;
   }
   return true;
+}
+
+// Sorts series by labels, given that [0, sorted_prefix) already is.
+template <class SeriesPtr>
+void SortByLabels(std::vector<SeriesPtr>& series, std::size_t sorted_prefix) {
+  auto by_labels = [](const auto* a, const auto* b) { return a->labels < b->labels; };
+  const auto middle = series.begin() + static_cast<std::ptrdiff_t>(sorted_prefix);
+  std::sort(middle, series.end(), by_labels);
+  std::inplace_merge(series.begin(), middle, series.end(), by_labels);
 }
 
 }  // namespace
@@ -40,33 +48,49 @@ void ShortTermStore::AppendPoint(Series& series, rules::SamplePoint point) const
   series.points.push_back(point);
 }
 
-ShortTermStore::Series* ShortTermStore::Find(const rules::Labels& labels) {
-  auto by_name = by_name_.find(labels.MetricName());
-  if (by_name == by_name_.end()) return nullptr;
-  auto it = by_name->second.find(labels);
-  return it == by_name->second.end() ? nullptr : &it->second;
+ShortTermStore::Series* ShortTermStore::Find(const rules::Labels& labels,
+                                             std::uint64_t hash) const {
+  auto [first, last] = by_hash_.equal_range(hash);
+  for (auto it = first; it != last; ++it) {
+    if (it->second->labels == labels) return it->second.get();
+  }
+  return nullptr;
+}
+
+ShortTermStore::Series& ShortTermStore::FindOrCreate(rules::Labels& labels, std::uint64_t hash) {
+  if (Series* found = Find(labels, hash)) return *found;
+  auto owned = std::make_unique<Series>();
+  owned->labels = std::move(labels);
+  owned->hash = hash;
+  Series& series = *owned;
+  by_hash_.emplace(hash, std::move(owned));
+  const std::string_view name = series.labels.MetricName();
+  auto by_name = by_name_.find(name);
+  if (by_name == by_name_.end()) by_name = by_name_.emplace(std::string(name), NameEntry{}).first;
+  by_name->second.series.push_back(&series);
+  return series;
 }
 
 void ShortTermStore::AppendBatch(const std::string& source, std::vector<Sample> samples,
                                  std::int64_t now_ms) {
-  std::vector<SourceKey> reported;
-  reported.reserve(samples.size());
   std::unique_lock lock(mutex_);
-  for (auto& sample : samples) {
-    const std::string_view name = sample.labels.MetricName();
-    auto by_name = by_name_.find(name);
-    if (by_name == by_name_.end()) by_name = by_name_.emplace(std::string(name), SeriesMap{}).first;
-    auto it = by_name->second.find(sample.labels);
-    if (it == by_name->second.end()) it = by_name->second.emplace(sample.labels, Series{}).first;
-    AppendPoint(it->second, sample.point);
-    reported.emplace_back(std::string(name), std::move(sample.labels));
-  }
-  std::sort(reported.begin(), reported.end());
-  reported.erase(std::unique(reported.begin(), reported.end()), reported.end());
+  const std::uint64_t stamp = ++batch_counter_;
   auto& previous = by_source_[source];
-  for (const auto& key : previous) {
-    if (std::binary_search(reported.begin(), reported.end(), key)) continue;
-    if (Series* series = Find(key.second)) AppendPoint(*series, {now_ms, rules::StaleNaN()});
+  std::vector<Series*> reported;
+  reported.reserve(samples.size());
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    auto& sample = samples[i];
+    Series* series = i < previous.size() && previous[i]->labels == sample.labels
+                         ? previous[i]
+                         : &FindOrCreate(sample.labels, sample.labels.Hash());
+    AppendPoint(*series, sample.point);
+    if (series->batch_stamp != stamp) {
+      series->batch_stamp = stamp;
+      reported.push_back(series);
+    }
+  }
+  for (Series* series : previous) {
+    if (series->batch_stamp != stamp) AppendPoint(*series, {now_ms, rules::StaleNaN()});
   }
   previous = std::move(reported);
 }
@@ -74,15 +98,13 @@ void ShortTermStore::AppendBatch(const std::string& source, std::vector<Sample> 
 void ShortTermStore::AppendUntracked(std::vector<Sample> samples) {
   std::unique_lock lock(mutex_);
   for (auto& sample : samples) {
-    const std::string_view name = sample.labels.MetricName();
-    auto by_name = by_name_.find(name);
-    if (by_name == by_name_.end()) by_name = by_name_.emplace(std::string(name), SeriesMap{}).first;
-    auto it = by_name->second.find(sample.labels);
-    if (it == by_name->second.end()) {
+    const std::uint64_t hash = sample.labels.Hash();
+    Series* series = Find(sample.labels, hash);
+    if (series == nullptr) {
       if (rules::IsStaleNaN(sample.point.v)) continue;  // never start a series with its end
-      it = by_name->second.emplace(std::move(sample.labels), Series{}).first;
+      series = &FindOrCreate(sample.labels, hash);
     }
-    AppendPoint(it->second, sample.point);
+    AppendPoint(*series, sample.point);
   }
 }
 
@@ -90,38 +112,53 @@ void ShortTermStore::MarkSourceStale(const std::string& source, std::int64_t now
   std::unique_lock lock(mutex_);
   auto it = by_source_.find(source);
   if (it == by_source_.end()) return;
-  for (const auto& key : it->second) {
-    if (Series* series = Find(key.second)) AppendPoint(*series, {now_ms, rules::StaleNaN()});
-  }
+  for (Series* series : it->second) AppendPoint(*series, {now_ms, rules::StaleNaN()});
   by_source_.erase(it);
 }
 
 void ShortTermStore::Compact(std::int64_t now_ms) {
   std::unique_lock lock(mutex_);
   const std::int64_t oldest = now_ms - options_.retention.count();
-  for (auto by_name = by_name_.begin(); by_name != by_name_.end();) {
-    auto& series_map = by_name->second;
-    for (auto it = series_map.begin(); it != series_map.end();) {
-      auto& points = it->second.points;
-      auto keep =
-          std::lower_bound(points.begin(), points.end(), oldest,
-                           [](const rules::SamplePoint& p, std::int64_t t) { return p.t_ms < t; });
-      points.erase(points.begin(), keep);
-      const bool ended = !points.empty() && rules::IsStaleNaN(points.back().v) &&
-                         points.back().t_ms < now_ms - options_.lookback.count();
-      it = points.empty() || ended ? series_map.erase(it) : std::next(it);
+  std::unordered_set<const Series*> removed;
+  for (auto& [hash, series] : by_hash_) {
+    auto& points = series->points;
+    auto keep =
+        std::lower_bound(points.begin(), points.end(), oldest,
+                         [](const rules::SamplePoint& p, std::int64_t t) { return p.t_ms < t; });
+    points.erase(points.begin(), keep);
+    const bool ended = !points.empty() && rules::IsStaleNaN(points.back().v) &&
+                       points.back().t_ms < now_ms - options_.lookback.count();
+    if (points.empty() || ended) removed.insert(series.get());
+  }
+  auto is_removed = [&](const Series* series) { return removed.contains(series); };
+  if (!removed.empty()) {
+    for (auto& [source, reported] : by_source_) std::erase_if(reported, is_removed);
+  }
+  for (auto it = by_name_.begin(); it != by_name_.end();) {
+    NameEntry& entry = it->second;
+    if (!removed.empty()) {
+      const auto prefix_end =
+          entry.series.begin() + static_cast<std::ptrdiff_t>(entry.sorted_prefix);
+      entry.sorted_prefix -=
+          static_cast<std::size_t>(std::count_if(entry.series.begin(), prefix_end, is_removed));
+      std::erase_if(entry.series, is_removed);
     }
-    by_name = series_map.empty() ? by_name_.erase(by_name) : std::next(by_name);
+    SortByLabels(entry.series, entry.sorted_prefix);
+    entry.sorted_prefix = entry.series.size();
+    it = entry.series.empty() ? by_name_.erase(it) : std::next(it);
+  }
+  if (!removed.empty()) {
+    std::erase_if(by_hash_, [&](const auto& item) { return is_removed(item.second.get()); });
   }
 }
 
 void ShortTermStore::Select(std::span<const rules::LabelMatcher> matchers, std::int64_t mint_ms,
                             std::int64_t maxt_ms, const SeriesVisitor& visit) const {
   std::shared_lock lock(mutex_);
-  auto visit_map = [&](const SeriesMap& series_map) {
-    for (const auto& [labels, series] : series_map) {
-      if (!MatchesAll(labels, matchers)) continue;
-      const auto& points = series.points;
+  auto visit_entry = [&](const NameEntry& entry) {
+    for (const Series* series : entry.series) {
+      if (!MatchesAll(series->labels, matchers)) continue;
+      const auto& points = series->points;
       auto first =
           std::lower_bound(points.begin(), points.end(), mint_ms,
                            [](const rules::SamplePoint& p, std::int64_t t) { return p.t_ms < t; });
@@ -129,38 +166,44 @@ void ShortTermStore::Select(std::span<const rules::LabelMatcher> matchers, std::
           std::upper_bound(first, points.end(), maxt_ms,
                            [](std::int64_t t, const rules::SamplePoint& p) { return t < p.t_ms; });
       if (first == last) continue;
-      visit(labels,
+      visit(series->labels,
             std::span<const rules::SamplePoint>(&*first, static_cast<std::size_t>(last - first)));
     }
   };
   for (const auto& matcher : matchers) {
     if (matcher.name == "__name__" && matcher.type == rules::MatchType::kEqual) {
       auto it = by_name_.find(matcher.value);
-      if (it != by_name_.end()) visit_map(it->second);
+      if (it != by_name_.end()) visit_entry(it->second);
       return;
     }
   }
-  for (const auto& [name, series_map] : by_name_) visit_map(series_map);
+  for (const auto& [name, entry] : by_name_) visit_entry(entry);
 }
 
 void ShortTermStore::ForEachCurrent(std::int64_t now_ms, const CurrentVisitor& visit) const {
   std::shared_lock lock(mutex_);
   const std::int64_t since = now_ms - options_.lookback.count();
-  for (const auto& [name, series_map] : by_name_) {
-    for (const auto& [labels, series] : series_map) {
-      if (series.points.empty()) continue;
-      const auto& newest = series.points.back();
+  std::vector<Series*> ordered;
+  for (const auto& [name, entry] : by_name_) {
+    // Series created since the last compaction are not in label order yet.
+    const std::vector<Series*>* series = &entry.series;
+    if (entry.sorted_prefix != entry.series.size()) {
+      ordered = entry.series;
+      SortByLabels(ordered, entry.sorted_prefix);
+      series = &ordered;
+    }
+    for (const Series* one : *series) {
+      if (one->points.empty()) continue;
+      const auto& newest = one->points.back();
       if (rules::IsStaleNaN(newest.v) || newest.t_ms < since) continue;
-      visit(labels, newest);
+      visit(one->labels, newest);
     }
   }
 }
 
 std::size_t ShortTermStore::SeriesCount() const {
   std::shared_lock lock(mutex_);
-  std::size_t count = 0;
-  for (const auto& [name, series_map] : by_name_) count += series_map.size();
-  return count;
+  return by_hash_.size();
 }
 
 }  // namespace inferwatch::exporter::store

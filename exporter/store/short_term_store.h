@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <shared_mutex>
 #include <span>
 #include <string>
@@ -60,17 +61,30 @@ class ShortTermStore final : public rules::Storage {
 
  private:
   struct Series {
+    rules::Labels labels;
+    std::uint64_t hash = 0;
     std::vector<rules::SamplePoint> points;  // time order
+    std::uint64_t batch_stamp = 0;           // the last AppendBatch that reported this series
   };
-  using SeriesMap = std::map<rules::Labels, Series>;
+  // Series of one metric name; [0, sorted_prefix) is in label order, the rest in arrival order.
+  struct NameEntry {
+    std::vector<Series*> series;
+    std::size_t sorted_prefix = 0;
+  };
   void AppendPoint(Series& series, rules::SamplePoint point) const;
-  Series* Find(const rules::Labels& labels);
+  Series* Find(const rules::Labels& labels, std::uint64_t hash) const;
+  // Takes the labels only when it creates the series.
+  Series& FindOrCreate(rules::Labels& labels, std::uint64_t hash);
 
   mutable std::shared_mutex mutex_;
   Options options_;
-  std::map<std::string, SeriesMap, std::less<>> by_name_;
-  // The series each source reported in its last batch, to notice the ones that disappear.
-  std::unordered_map<std::string, std::vector<std::pair<std::string, rules::Labels>>> by_source_;
+  // Owns every series. Keyed by label hash so look-ups compare one label set, not log(n).
+  std::unordered_multimap<std::uint64_t, std::unique_ptr<Series>> by_hash_;
+  std::map<std::string, NameEntry, std::less<>> by_name_;
+  // The series each source reported in its last batch, in that batch's order: the next batch
+  // usually repeats it, so a sample is matched to its series without hashing.
+  std::unordered_map<std::string, std::vector<Series*>> by_source_;
+  std::uint64_t batch_counter_ = 0;
 };
 
 }  // namespace inferwatch::exporter::store

@@ -121,3 +121,31 @@ TEST_CASE("ended series are dropped by compaction after the lookback", "[store]"
   db.Compact(2000 + 61'000);
   CHECK(db.SeriesCount() == 0);
 }
+
+TEST_CASE("current series come out in label order whatever the order they arrived in", "[store]") {
+  store::ShortTermStore db({1h, 64, 5min});
+  db.AppendBatch("t1", {{Series("m", "c:1"), {1000, 1}}, {Series("m", "a:1"), {1000, 2}}}, 1000);
+  db.Compact(1000);  // sorts what is there
+  db.AppendBatch("t2", {{Series("m", "b:1"), {1000, 3}}, {Series("l", "z:1"), {1000, 4}}}, 1000);
+  CHECK(Current(db, 1000) == std::vector<std::string>{"l{target=\"z:1\"}=4.000000",
+                                                      "m{target=\"a:1\"}=2.000000",
+                                                      "m{target=\"b:1\"}=3.000000",
+                                                      "m{target=\"c:1\"}=1.000000"});
+}
+
+TEST_CASE("a source keeps working after compaction dropped some of its series", "[store]") {
+  store::ShortTermStore db({std::chrono::milliseconds(10'000), 64, 1min});
+  db.AppendBatch("t1", {{Series("a", "x:1"), {1000, 1}}, {Series("b", "x:1"), {1000, 1}}}, 1000);
+  // "b" stops being reported; after retention and lookback it is compacted away.
+  for (int i = 2; i <= 80; ++i) {
+    db.AppendBatch("t1", {{Series("a", "x:1"), {i * 1000, double(i)}}}, i * 1000);
+  }
+  db.Compact(80'000);
+  CHECK(db.SeriesCount() == 1);
+  // The source reports "b" again and then drops "a": markers and current values stay right.
+  db.AppendBatch("t1", {{Series("b", "x:1"), {81'000, 5}}}, 81'000);
+  CHECK(rules::IsStaleNaN(PointsOf(db, Series("a", "x:1")).back().v));
+  CHECK(Current(db, 81'000) == std::vector<std::string>{"b{target=\"x:1\"}=5.000000"});
+  db.MarkSourceStale("t1", 82'000);
+  CHECK(Current(db, 82'000).empty());
+}
