@@ -1,8 +1,10 @@
 // inferwatch simulate --engine=E --scenario=S --listen=HOST:PORT [--fault=F] [--seed=N]
 // [--speed=X]: one simulated inference server until SIGINT/SIGTERM.
+// With --fleet=N: N servers on one port for scrape benchmarks (exporter/simulator/fleet.h).
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <stdexcept>
@@ -10,6 +12,7 @@
 #include <thread>
 
 #include "exporter/cli/commands.h"
+#include "exporter/simulator/fleet.h"
 #include "exporter/simulator/simulator.h"
 
 namespace inferwatch::cli {
@@ -34,7 +37,61 @@ void PrintUsage(std::ostream& out) {
   out << "usage: inferwatch simulate --engine=" << JoinNames(Engines())
       << " --scenario=" << JoinNames(Scenarios()) << " --listen=HOST:PORT\n"
       << "                           [--fault=" << JoinNames(Faults())
-      << "] [--seed=N] [--speed=X]\n";
+      << "] [--seed=N] [--speed=X]\n"
+      << "       inferwatch simulate --fleet=N [--interval=SECONDS] [--sd-file=PATH] ...\n"
+      << "  --fleet=N        N servers (seeds seed..seed+N-1) on one port; target i answers as\n"
+      << "                   127.1.<i/250>.<1+i%250>:PORT/metrics and at /targets/<i>/metrics;\n"
+      << "                   GET /stats gives scrapes, samples and lateness per scraper\n"
+      << "  --interval=S     the scrape interval lateness is measured against (default 15)\n"
+      << "  --padding=K      K extra counter samples per target (inferwatch_sim_padding_total)\n"
+      << "  --sd-file=PATH   write the targets as a Prometheus file_sd JSON file\n";
+}
+
+int RunFleet(const exporter::simulator::Options& options, std::size_t size, double interval,
+             std::size_t padding, const std::string& sd_file, const std::string& host, int port) {
+  using exporter::simulator::SimulatedFleet;
+  exporter::simulator::FleetOptions fleet_options;
+  fleet_options.size = size;
+  fleet_options.base = options;
+  fleet_options.expected_interval_seconds = interval;
+  fleet_options.padding_samples = padding;
+  std::optional<SimulatedFleet> fleet;
+  try {
+    fleet.emplace(fleet_options);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "inferwatch simulate: " << e.what() << "\n";
+    return 2;
+  }
+  if (!fleet->Start(host, port)) {
+    std::cerr << "inferwatch simulate: cannot listen on " << host << ":" << port << "\n";
+    return 2;
+  }
+  if (!sd_file.empty()) {
+    nlohmann::json targets = nlohmann::json::array();
+    for (std::size_t i = 0; i < size; ++i) {
+      targets.push_back(SimulatedFleet::TargetAddress(i, fleet->port()));
+    }
+    nlohmann::json group = nlohmann::json::object();
+    group["targets"] = std::move(targets);
+    nlohmann::json groups = nlohmann::json::array();
+    groups.push_back(std::move(group));
+    std::ofstream out(sd_file);
+    out << groups.dump() << "\n";
+    if (!out) {
+      std::cerr << "inferwatch simulate: cannot write " << sd_file << "\n";
+      return 2;
+    }
+  }
+  std::cout << "simulated fleet of " << size << " " << options.engine << " servers ("
+            << options.scenario << ", speed=" << options.speed << ") on port " << fleet->port()
+            << ": " << SimulatedFleet::TargetAddress(0, fleet->port()) << " .. "
+            << SimulatedFleet::TargetAddress(size - 1, fleet->port()) << ", stats at http://"
+            << host << ":" << fleet->port() << "/stats" << std::endl;
+  std::signal(SIGINT, OnStopSignal);
+  std::signal(SIGTERM, OnStopSignal);
+  while (!g_stop_requested) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  fleet->Stop();
+  return 0;
 }
 
 }  // namespace
@@ -42,6 +99,10 @@ void PrintUsage(std::ostream& out) {
 int RunSimulate(const Args& args) {
   exporter::simulator::Options options;
   std::string listen;
+  std::size_t fleet_size = 0;
+  double interval = 15;
+  std::size_t padding = 0;
+  std::string sd_file;
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "-h" || arg == "--help") {
@@ -73,6 +134,16 @@ int RunSimulate(const Args& args) {
         options.seed = std::stoull(value);
       } else if (key == "--speed") {
         options.speed = std::stod(value);
+      } else if (key == "--fleet") {
+        fleet_size = std::stoull(value);
+        if (fleet_size == 0) throw std::invalid_argument("fleet");
+      } else if (key == "--interval") {
+        interval = std::stod(value);
+        if (!(interval > 0)) throw std::invalid_argument("interval");
+      } else if (key == "--padding") {
+        padding = std::stoull(value);
+      } else if (key == "--sd-file") {
+        sd_file = value;
       } else {
         std::cerr << "inferwatch simulate: unknown flag " << key << "\n";
         PrintUsage(std::cerr);
@@ -104,6 +175,8 @@ int RunSimulate(const Args& args) {
     std::cerr << "inferwatch simulate: bad port in --listen=" << listen << "\n";
     return 2;
   }
+
+  if (fleet_size > 0) return RunFleet(options, fleet_size, interval, padding, sd_file, host, port);
 
   std::optional<exporter::simulator::SimulatedServer> server;
   try {
