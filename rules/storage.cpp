@@ -9,13 +9,13 @@
 
 namespace inferwatch::rules {
 
-Labels::Labels(std::vector<Pair> pairs) : pairs_(std::move(pairs)) {
+Labels::Labels(std::vector<Pair> pairs) {
   // stable_sort keeps insertion order among equal names, so the last duplicate can win below.
-  std::stable_sort(pairs_.begin(), pairs_.end(),
+  std::stable_sort(pairs.begin(), pairs.end(),
                    [](const Pair& a, const Pair& b) { return a.first < b.first; });
   std::vector<Pair> unique;
-  unique.reserve(pairs_.size());
-  for (auto& pair : pairs_) {
+  unique.reserve(pairs.size());
+  for (auto& pair : pairs) {
     if (!unique.empty() && unique.back().first == pair.first) {
       unique.back().second = std::move(pair.second);
     } else {
@@ -23,7 +23,27 @@ Labels::Labels(std::vector<Pair> pairs) : pairs_(std::move(pairs)) {
     }
   }
   std::erase_if(unique, [](const Pair& p) { return p.second.empty(); });
-  pairs_ = std::move(unique);
+  if (unique.empty()) return;
+  rep_ = std::make_shared<Rep>();
+  rep_->pairs = std::move(unique);
+}
+
+const std::vector<Labels::Pair>& Labels::EmptyPairs() {
+  static const std::vector<Pair> kEmpty;
+  return kEmpty;
+}
+
+std::vector<Labels::Pair>& Labels::MutablePairs() {
+  if (!rep_) {
+    rep_ = std::make_shared<Rep>();
+  } else if (rep_.use_count() > 1) {
+    auto copy = std::make_shared<Rep>();
+    copy->pairs = rep_->pairs;
+    rep_ = std::move(copy);
+  } else {
+    rep_->hash.store(0, std::memory_order_relaxed);
+  }
+  return rep_->pairs;
 }
 
 static auto FindName(const std::vector<Labels::Pair>& pairs, std::string_view name) {
@@ -32,14 +52,15 @@ static auto FindName(const std::vector<Labels::Pair>& pairs, std::string_view na
 }
 
 std::string_view Labels::Get(std::string_view name) const {
-  auto it = FindName(pairs_, name);
-  return it != pairs_.end() && it->first == name ? std::string_view(it->second)
-                                                 : std::string_view();
+  const auto& all = pairs();
+  auto it = FindName(all, name);
+  return it != all.end() && it->first == name ? std::string_view(it->second) : std::string_view();
 }
 
 bool Labels::Has(std::string_view name) const {
-  auto it = FindName(pairs_, name);
-  return it != pairs_.end() && it->first == name;
+  const auto& all = pairs();
+  auto it = FindName(all, name);
+  return it != all.end() && it->first == name;
 }
 
 void Labels::Set(std::string_view name, std::string_view value) {
@@ -47,41 +68,55 @@ void Labels::Set(std::string_view name, std::string_view value) {
     Remove(name);
     return;
   }
-  auto it = std::lower_bound(pairs_.begin(), pairs_.end(), name,
-                             [](const Pair& p, std::string_view n) { return p.first < n; });
-  if (it != pairs_.end() && it->first == name) {
-    it->second = std::string(value);
+  {
+    // Setting a label to the value it has must not unshare the set.
+    const auto& all = pairs();
+    auto it = FindName(all, name);
+    if (it != all.end() && it->first == name && it->second == value) return;
+  }
+  auto& all = MutablePairs();
+  auto it = FindName(all, name);
+  auto position = all.begin() + (it - all.cbegin());
+  if (it != all.end() && it->first == name) {
+    position->second.assign(value);
   } else {
-    pairs_.insert(it, Pair(std::string(name), std::string(value)));
+    all.insert(position, Pair(std::string(name), std::string(value)));
   }
 }
 
 void Labels::Remove(std::string_view name) {
-  auto it = std::lower_bound(pairs_.begin(), pairs_.end(), name,
-                             [](const Pair& p, std::string_view n) { return p.first < n; });
-  if (it != pairs_.end() && it->first == name) pairs_.erase(it);
+  if (!Has(name)) return;
+  auto& all = MutablePairs();
+  auto it = FindName(all, name);
+  all.erase(all.begin() + (it - all.cbegin()));
+  if (all.empty()) rep_.reset();
 }
 
 std::uint64_t Labels::Hash() const {
+  std::uint64_t cached = rep_ ? rep_->hash.load(std::memory_order_relaxed) : 0;
+  if (cached != 0) return cached;
   // One contiguous buffer per thread: hashing runs per sample in matching and grouping, so it must
   // not allocate.
   thread_local std::string buffer;
   buffer.clear();
   constexpr char kSeparator = '\xff';  // cannot occur in valid UTF-8 label text
-  for (const auto& [name, value] : pairs_) {
+  for (const auto& [name, value] : pairs()) {
     buffer += name;
     buffer += kSeparator;
     buffer += value;
     buffer += kSeparator;
   }
-  return XXH3_64bits(buffer.data(), buffer.size());
+  std::uint64_t hash = XXH3_64bits(buffer.data(), buffer.size());
+  if (hash == 0) hash = 1;  // 0 means "not computed"
+  if (rep_) rep_->hash.store(hash, std::memory_order_relaxed);
+  return hash;
 }
 
 std::string Labels::ToString() const {
   std::string out(MetricName());
   out += '{';
   bool first = true;
-  for (const auto& [name, value] : pairs_) {
+  for (const auto& [name, value] : pairs()) {
     if (name == "__name__") continue;
     if (!first) out += ", ";
     first = false;

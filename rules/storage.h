@@ -2,7 +2,9 @@
 // in-memory store both implement Storage, so one evaluator serves the daemon and the tests.
 #pragma once
 
+#include <atomic>
 #include <cmath>
+#include <compare>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -20,13 +22,17 @@ class RE2;
 namespace inferwatch::rules {
 
 // A label set, kept sorted by name; "__name__" holds the metric name.
+//
+// Copies share one immutable representation (copy on write): evaluation copies label sets far
+// more often than it changes them, and a shared copy costs no allocation. The hash is computed
+// once per representation.
 class Labels {
  public:
   using Pair = std::pair<std::string, std::string>;
   Labels() = default;
   explicit Labels(std::vector<Pair> pairs);  // sorts; later duplicates win
 
-  const std::vector<Pair>& pairs() const { return pairs_; }
+  const std::vector<Pair>& pairs() const { return rep_ ? rep_->pairs : EmptyPairs(); }
   std::string_view Get(std::string_view name) const;  // "" when absent
   bool Has(std::string_view name) const;
   void Set(std::string_view name, std::string_view value);  // empty value removes
@@ -34,13 +40,26 @@ class Labels {
   std::string_view MetricName() const { return Get("__name__"); }
   std::uint64_t Hash() const;
   std::string ToString() const;  // name{a="b", c="d"} as Prometheus prints it
-  bool empty() const { return pairs_.empty(); }
-  friend bool operator==(const Labels&, const Labels&) = default;
-  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted operator<=>.
-  friend auto operator<=>(const Labels&, const Labels&) = default;
+  bool empty() const { return pairs().empty(); }
+  friend bool operator==(const Labels& a, const Labels& b) {
+    return a.rep_ == b.rep_ || a.pairs() == b.pairs();
+  }
+  friend std::strong_ordering operator<=>(const Labels& a, const Labels& b) {
+    if (a.rep_ == b.rep_) return std::strong_ordering::equal;
+    return a.pairs() <=> b.pairs();
+  }
 
  private:
-  std::vector<Pair> pairs_;
+  struct Rep {
+    std::vector<Pair> pairs;
+    // 0 until computed; racing threads compute the same value, so relaxed order suffices.
+    mutable std::atomic<std::uint64_t> hash{0};
+  };
+  static const std::vector<Pair>& EmptyPairs();
+  // The pairs, unshared first when another Labels refers to them too.
+  std::vector<Pair>& MutablePairs();
+
+  std::shared_ptr<Rep> rep_;  // null for the empty set
 };
 
 enum class MatchType { kEqual, kNotEqual, kRegexMatch, kRegexNoMatch };
