@@ -4,6 +4,7 @@
 
 #include "parsers/char_class.h"
 #include "parsers/number.h"
+#include "parsers/scan.h"
 
 namespace inferwatch::parsers {
 namespace {
@@ -45,10 +46,7 @@ std::size_t CountRunes(std::string_view text) {
 }  // namespace
 
 SampleLineParser::SampleLineParser(Format format, const Limits& limits, std::string_view body)
-    : format_(format), limits_(limits), body_end_(body.data() + body.size()) {
-  const void* found = body.empty() ? nullptr : std::memchr(body.data(), '\\', body.size());
-  next_backslash_ = found != nullptr ? static_cast<const char*>(found) : body_end_;
-}
+    : format_(format), limits_(limits), body_end_(body.data() + body.size()) {}
 
 std::size_t SampleLineParser::SkipBlanks(std::string_view line, std::size_t pos) const {
   if (format_ == Format::kOpenMetrics) return pos;
@@ -57,16 +55,9 @@ std::size_t SampleLineParser::SkipBlanks(std::string_view line, std::size_t pos)
 }
 
 std::size_t SampleLineParser::TokenEnd(std::string_view line, std::size_t pos) const {
-  if (format_ == Format::kOpenMetrics) {
-    const void* space = std::memchr(line.data() + pos, ' ', line.size() - pos);
-    return space != nullptr
-               ? static_cast<std::size_t>(static_cast<const char*>(space) - line.data())
-               : line.size();
-  }
-  const char* p = line.data() + pos;
-  const char* const end = line.data() + line.size();
-  while (p < end && *p != ' ' && *p != '\t') ++p;
-  return static_cast<std::size_t>(p - line.data());
+  const char* const found = scan::FindBlank(line.data() + pos, line.data() + line.size(), body_end_,
+                                            format_ != Format::kOpenMetrics);
+  return static_cast<std::size_t>(found - line.data());
 }
 
 std::optional<LineError> SampleLineParser::ReadLabelValue(std::string_view line, std::size_t& pos,
@@ -74,16 +65,14 @@ std::optional<LineError> SampleLineParser::ReadLabelValue(std::string_view line,
   const std::size_t open = pos;
   const char* start = line.data() + open + 1;
   const char* line_end = line.data() + line.size();
-  if (next_backslash_ < start) {
-    const void* found = std::memchr(start, '\\', static_cast<std::size_t>(body_end_ - start));
-    next_backslash_ = found != nullptr ? static_cast<const char*>(found) : body_end_;
-  }
-  const auto* quote =
-      static_cast<const char*>(std::memchr(start, '"', static_cast<std::size_t>(line_end - start)));
-  if (quote == nullptr) return Error(open, "unterminated label value");
-  if (quote < next_backslash_) {
+  const char* quote = scan::FindQuoteOrBackslash(start, line_end, body_end_);
+  if (quote == line_end) return Error(open, "unterminated label value");
+  if (*quote == '"') {
     value = std::string_view(start, static_cast<std::size_t>(quote - start));
   } else {
+    if (std::memchr(quote, '"', static_cast<std::size_t>(line_end - quote)) == nullptr) {
+      return Error(open, "unterminated label value");
+    }
     // Unescaped values never outgrow their line, so reserving the line's size before the first
     // one keeps the views of earlier values in this line valid.
     if (scratch_.capacity() < line.size()) {
@@ -176,10 +165,20 @@ std::optional<LineError> SampleLineParser::ParseLabelSet(std::string_view line, 
       return Error(offset(p),
                    "expected '\"' to open the label value, found " + Describe(line, offset(p)));
     }
-    std::size_t value_pos = offset(p);
     std::string_view value;
-    if (auto error = ReadLabelValue(line, value_pos, value)) return error;
-    p = begin + value_pos;
+    // Most values have no escapes and fit the limit: slice them here and leave escapes, errors
+    // and limits to ReadLabelValue.
+    const char* const close = scan::FindQuoteOrBackslash(p + 1, end, body_end_);
+    if (close < end && *close == '"' &&
+        (limits_.max_label_value_bytes == 0 ||
+         static_cast<std::size_t>(close - p - 1) <= limits_.max_label_value_bytes)) {
+      value = std::string_view(p + 1, static_cast<std::size_t>(close - p - 1));
+      p = close + 1;
+    } else {
+      std::size_t value_pos = offset(p);
+      if (auto error = ReadLabelValue(line, value_pos, value)) return error;
+      p = begin + value_pos;
+    }
     if (limits_.max_labels_per_sample != 0 && labels.size() >= limits_.max_labels_per_sample) {
       return Error(
           offset(name_start),

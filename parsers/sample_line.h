@@ -31,8 +31,7 @@ struct ParsedSample {
 
 class SampleLineParser {
  public:
-  // `body` is the whole payload: it is searched once for backslashes so that label values
-  // before the next backslash are sliced without an unescaping pass.
+  // `body` is the whole payload: scans of a line may read ahead into it, never past its end.
   SampleLineParser(Format format, const Limits& limits, std::string_view body);
 
   // Parses `line` (no newline) from byte `start`. The views in `out` stay valid until the next
@@ -52,8 +51,7 @@ class SampleLineParser {
 
   Format format_;
   Limits limits_;
-  const char* body_end_;
-  const char* next_backslash_;
+  const char* body_end_;  // where 16-byte scans must stop reading
   std::vector<Label> labels_;
   std::vector<Label> exemplar_labels_;
   std::string scratch_;  // unescaped label values of the current line
