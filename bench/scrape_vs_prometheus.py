@@ -159,6 +159,7 @@ def run_phase(name, command, api_port, ready_url, fleet_port, args, log_path):
         "bytes": scraper.get("bytes", 0),
         "lateness_s": scraper.get("lateness_seconds", {"p50": 0, "p99": 0, "max": 0}),
         "intervals": scraper.get("intervals", 0),
+        "intervals_off_by_half": scraper.get("intervals_off_by_half", 0),
     }
 
 

@@ -275,6 +275,10 @@ nlohmann::json SimulatedFleet::Stats() const {
   for (const auto& [name, s] : impl_->stats) {
     std::vector<double> sorted = s.lateness;
     std::sort(sorted.begin(), sorted.end());
+    // Intervals far from the expected one tell a missed or doubled scrape from mere jitter.
+    const double expected = impl_->options.expected_interval_seconds;
+    const auto off_by_half = static_cast<std::size_t>(std::count_if(
+        sorted.begin(), sorted.end(), [&](double late) { return late > expected / 2; }));
     const auto scraped = static_cast<std::size_t>(
         std::count_if(s.last.begin(), s.last.end(),
                       [](Clock::time_point t) { return t != Clock::time_point{}; }));
@@ -284,6 +288,7 @@ nlohmann::json SimulatedFleet::Stats() const {
         {"bytes", s.bytes},
         {"targets_scraped", scraped},
         {"intervals", sorted.size()},
+        {"intervals_off_by_half", off_by_half},
         {"lateness_seconds",
          {{"p50", Quantile(sorted, 0.50)},
           {"p99", Quantile(sorted, 0.99)},

@@ -62,7 +62,8 @@ class SimulatedFleet {
   static std::string ScraperName(std::string_view user_agent);
 
   // Per scraper: scrapes, samples and bytes served, and lateness quantiles (p50, p99, max, in
-  // seconds) over the intervals between successive scrapes of each target.
+  // seconds) over the intervals between successive scrapes of each target, with how many
+  // intervals were off by more than half the expected one (a missed or doubled scrape).
   nlohmann::json Stats() const;
   // Clears the counters and lateness values but keeps each target's last scrape time, so the
   // first interval after a reset still counts.
