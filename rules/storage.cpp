@@ -1,6 +1,7 @@
 #include "rules/storage.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include <re2/re2.h>
 #include <xxhash.h>
@@ -52,9 +53,14 @@ static auto FindName(const std::vector<Labels::Pair>& pairs, std::string_view na
 }
 
 std::string_view Labels::Get(std::string_view name) const {
-  const auto& all = pairs();
-  auto it = FindName(all, name);
-  return it != all.end() && it->first == name ? std::string_view(it->second) : std::string_view();
+  // Label sets are short: a scan that compares lengths first beats a binary search of string
+  // comparisons.
+  for (const auto& [key, value] : pairs()) {
+    if (key.size() == name.size() && std::memcmp(key.data(), name.data(), name.size()) == 0) {
+      return value;
+    }
+  }
+  return {};
 }
 
 bool Labels::Has(std::string_view name) const {

@@ -6,25 +6,6 @@
 #include <unordered_set>
 
 namespace inferwatch::exporter::store {
-namespace {
-
-bool MatchesAll(const rules::Labels& labels, std::span<const rules::LabelMatcher> matchers) {
-  for (const auto& matcher : matchers) {
-    if (!matcher.Matches(labels.Get(matcher.name))) return false;
-  }
-  return true;
-}
-
-// Sorts series by labels, given that [0, sorted_prefix) already is.
-template <class SeriesPtr>
-void SortByLabels(std::vector<SeriesPtr>& series, std::size_t sorted_prefix) {
-  auto by_labels = [](const auto* a, const auto* b) { return a->labels < b->labels; };
-  const auto middle = series.begin() + static_cast<std::ptrdiff_t>(sorted_prefix);
-  std::sort(middle, series.end(), by_labels);
-  std::inplace_merge(series.begin(), middle, series.end(), by_labels);
-}
-
-}  // namespace
 
 void ShortTermStore::SetOptions(Options options) {
   std::unique_lock lock(mutex_);
@@ -67,8 +48,33 @@ ShortTermStore::Series& ShortTermStore::FindOrCreate(rules::Labels& labels, std:
   const std::string_view name = series.labels.MetricName();
   auto by_name = by_name_.find(name);
   if (by_name == by_name_.end()) by_name = by_name_.emplace(std::string(name), NameEntry{}).first;
-  by_name->second.series.push_back(&series);
+  NameEntry& entry = by_name->second;
+  if (entry.sorted_prefix == entry.series.size()) unsorted_.push_back(&entry);
+  entry.series.push_back(&series);
   return series;
+}
+
+void ShortTermStore::SortNewSeries() {
+  const auto by_labels = [](const Series* a, const Series* b) { return a->labels < b->labels; };
+  for (NameEntry* entry : unsorted_) {
+    auto& series = entry->series;
+    const auto middle = series.begin() + static_cast<std::ptrdiff_t>(entry->sorted_prefix);
+    const std::size_t added = series.size() - entry->sorted_prefix;
+    if (added * 16 < entry->sorted_prefix) {
+      // A few new series among many: insert each where it belongs (a pointer move, log n
+      // comparisons) rather than comparing every series in a merge.
+      std::vector<Series*> fresh(middle, series.end());
+      series.erase(middle, series.end());
+      for (Series* one : fresh) {
+        series.insert(std::upper_bound(series.begin(), series.end(), one, by_labels), one);
+      }
+    } else {
+      std::sort(middle, series.end(), by_labels);
+      std::inplace_merge(series.begin(), middle, series.end(), by_labels);
+    }
+    entry->sorted_prefix = series.size();
+  }
+  unsorted_.clear();
 }
 
 void ShortTermStore::AppendBatch(const std::string& source, std::vector<Sample> samples,
@@ -93,6 +99,7 @@ void ShortTermStore::AppendBatch(const std::string& source, std::vector<Sample> 
     if (series->batch_stamp != stamp) AppendPoint(*series, {now_ms, rules::StaleNaN()});
   }
   previous = std::move(reported);
+  SortNewSeries();
 }
 
 void ShortTermStore::AppendUntracked(std::vector<Sample> samples) {
@@ -106,6 +113,7 @@ void ShortTermStore::AppendUntracked(std::vector<Sample> samples) {
     }
     AppendPoint(*series, sample.point);
   }
+  SortNewSeries();
 }
 
 void ShortTermStore::MarkSourceStale(const std::string& source, std::int64_t now_ms) {
@@ -137,14 +145,9 @@ void ShortTermStore::Compact(std::int64_t now_ms) {
   for (auto it = by_name_.begin(); it != by_name_.end();) {
     NameEntry& entry = it->second;
     if (!removed.empty()) {
-      const auto prefix_end =
-          entry.series.begin() + static_cast<std::ptrdiff_t>(entry.sorted_prefix);
-      entry.sorted_prefix -=
-          static_cast<std::size_t>(std::count_if(entry.series.begin(), prefix_end, is_removed));
-      std::erase_if(entry.series, is_removed);
+      std::erase_if(entry.series, is_removed);  // keeps the label order
+      entry.sorted_prefix = entry.series.size();
     }
-    SortByLabels(entry.series, entry.sorted_prefix);
-    entry.sorted_prefix = entry.series.size();
     it = entry.series.empty() ? by_name_.erase(it) : std::next(it);
   }
   if (!removed.empty()) {
@@ -155,9 +158,28 @@ void ShortTermStore::Compact(std::int64_t now_ms) {
 void ShortTermStore::Select(std::span<const rules::LabelMatcher> matchers, std::int64_t mint_ms,
                             std::int64_t maxt_ms, const SeriesVisitor& visit) const {
   std::shared_lock lock(mutex_);
-  auto visit_entry = [&](const NameEntry& entry) {
+  // Name matchers are decided once per metric name, the rest once per series.
+  std::vector<const rules::LabelMatcher*> name_matchers;
+  std::vector<const rules::LabelMatcher*> label_matchers;
+  const rules::LabelMatcher* name_equal = nullptr;
+  for (const auto& matcher : matchers) {
+    if (matcher.name != "__name__") {
+      label_matchers.push_back(&matcher);
+    } else if (matcher.type == rules::MatchType::kEqual && name_equal == nullptr) {
+      name_equal = &matcher;
+    } else {
+      name_matchers.push_back(&matcher);
+    }
+  }
+  auto visit_entry = [&](std::string_view name, const NameEntry& entry) {
+    for (const auto* matcher : name_matchers) {
+      if (!matcher->Matches(name)) return;
+    }
     for (const Series* series : entry.series) {
-      if (!MatchesAll(series->labels, matchers)) continue;
+      const bool matches = std::all_of(
+          label_matchers.begin(), label_matchers.end(),
+          [&](const auto* matcher) { return matcher->Matches(series->labels.Get(matcher->name)); });
+      if (!matches) continue;
       const auto& points = series->points;
       auto first =
           std::lower_bound(points.begin(), points.end(), mint_ms,
@@ -170,29 +192,19 @@ void ShortTermStore::Select(std::span<const rules::LabelMatcher> matchers, std::
             std::span<const rules::SamplePoint>(&*first, static_cast<std::size_t>(last - first)));
     }
   };
-  for (const auto& matcher : matchers) {
-    if (matcher.name == "__name__" && matcher.type == rules::MatchType::kEqual) {
-      auto it = by_name_.find(matcher.value);
-      if (it != by_name_.end()) visit_entry(it->second);
-      return;
-    }
+  if (name_equal != nullptr) {
+    auto it = by_name_.find(name_equal->value);
+    if (it != by_name_.end()) visit_entry(it->first, it->second);
+    return;
   }
-  for (const auto& [name, entry] : by_name_) visit_entry(entry);
+  for (const auto& [name, entry] : by_name_) visit_entry(name, entry);
 }
 
 void ShortTermStore::ForEachCurrent(std::int64_t now_ms, const CurrentVisitor& visit) const {
   std::shared_lock lock(mutex_);
   const std::int64_t since = now_ms - options_.lookback.count();
-  std::vector<Series*> ordered;
   for (const auto& [name, entry] : by_name_) {
-    // Series created since the last compaction are not in label order yet.
-    const std::vector<Series*>* series = &entry.series;
-    if (entry.sorted_prefix != entry.series.size()) {
-      ordered = entry.series;
-      SortByLabels(ordered, entry.sorted_prefix);
-      series = &ordered;
-    }
-    for (const Series* one : *series) {
+    for (const Series* one : entry.series) {
       if (one->points.empty()) continue;
       const auto& newest = one->points.back();
       if (rules::IsStaleNaN(newest.v) || newest.t_ms < since) continue;

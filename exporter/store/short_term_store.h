@@ -66,11 +66,14 @@ class ShortTermStore final : public rules::Storage {
     std::vector<rules::SamplePoint> points;  // time order
     std::uint64_t batch_stamp = 0;           // the last AppendBatch that reported this series
   };
-  // Series of one metric name; [0, sorted_prefix) is in label order, the rest in arrival order.
+  // Series of one metric name in label order, as Prometheus's storage returns them (topk ties and
+  // the evaluator's output order depend on it). New series wait in arrival order past
+  // sorted_prefix until the write that created them ends.
   struct NameEntry {
     std::vector<Series*> series;
     std::size_t sorted_prefix = 0;
   };
+  void SortNewSeries();
   void AppendPoint(Series& series, rules::SamplePoint point) const;
   Series* Find(const rules::Labels& labels, std::uint64_t hash) const;
   // Takes the labels only when it creates the series.
@@ -85,6 +88,7 @@ class ShortTermStore final : public rules::Storage {
   // usually repeats it, so a sample is matched to its series without hashing.
   std::unordered_map<std::string, std::vector<Series*>> by_source_;
   std::uint64_t batch_counter_ = 0;
+  std::vector<NameEntry*> unsorted_;  // entries with new series in this write
 };
 
 }  // namespace inferwatch::exporter::store

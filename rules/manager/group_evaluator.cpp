@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <set>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -30,12 +30,14 @@ std::variant<promql::Vector, std::string> EvalToVector(const rulefile::Rule& rul
 std::variant<promql::Vector, std::string> RecordOutputs(const rulefile::Rule& rule,
                                                         promql::Vector vector, std::int64_t t_ms,
                                                         int limit) {
-  std::set<Labels> seen;
+  std::unordered_map<std::uint64_t, const Labels*> seen;
+  seen.reserve(vector.size());
   for (promql::VectorSample& sample : vector) {
     sample.labels.Set("__name__", rule.name);
     for (const auto& [name, value] : rule.labels) sample.labels.Set(name, value);
     sample.t_ms = t_ms;
-    if (!seen.insert(sample.labels).second) {
+    auto [it, inserted] = seen.emplace(sample.labels.Hash(), &sample.labels);
+    if (!inserted && *it->second == sample.labels) {
       return std::string(
           "vector contains metrics with the same labelset after applying rule labels");
     }
@@ -53,7 +55,7 @@ GroupEvaluator::GroupEvaluator(rulefile::RuleGroup group, std::int64_t interval_
     : group_(std::move(group)), interval_ms_(interval_ms), context_(std::move(context)) {
   previous_series_.resize(group_.rules.size());
   for (std::size_t i = 0; i < group_.rules.size(); ++i) {
-    status_.push_back(RuleStatus{group_.rules[i].name, group_.rules[i].kind, {}, -1, 0});
+    status_.push_back(RuleStatus{group_.rules[i].name, group_.rules[i].kind, {}, -1, 0, 0});
     if (group_.rules[i].kind == rulefile::RuleKind::kAlert) alerts_[i];
   }
 }
@@ -75,6 +77,11 @@ void GroupEvaluator::Evaluate(std::int64_t t_ms, const Storage& storage, OutputS
     const rulefile::Rule& rule = group_.rules[i];
     RuleStatus& status = status_[i];
     status.last_eval_ms = t_ms;
+    const auto rule_started = std::chrono::steady_clock::now();
+    auto record_duration = [&] {
+      status.last_duration_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - rule_started).count();
+    };
     std::variant<promql::Vector, std::string> outputs =
         std::string("rule has no parsed expression");
     if (rule.parsed) outputs = EvalToVector(rule, overlay, t_ms, options);
@@ -89,19 +96,31 @@ void GroupEvaluator::Evaluate(std::int64_t t_ms, const Storage& storage, OutputS
       status.last_error = *error;
       ++status.failures;
       ++failures_;
+      record_duration();
       continue;
     }
     status.last_error.clear();
-    std::vector<Labels> written;
-    for (const promql::VectorSample& sample : std::get<promql::Vector>(outputs)) {
+    // Series are told apart by their 64-bit label hash (cached in the label set): comparing
+    // hashes is what keeps a round linear in the number of outputs.
+    WrittenSeries written;
+    const auto& output = std::get<promql::Vector>(outputs);
+    written.labels.reserve(output.size());
+    written.hashes.reserve(output.size());
+    for (const promql::VectorSample& sample : output) {
       write(sample.labels, sample.value);
-      written.push_back(sample.labels);
+      written.labels.push_back(sample.labels);
+      written.hashes.push_back(sample.labels.Hash());
     }
-    std::sort(written.begin(), written.end());
-    for (const Labels& labels : previous_series_[i]) {
-      if (!std::binary_search(written.begin(), written.end(), labels)) write(labels, StaleNaN());
+    std::sort(written.hashes.begin(), written.hashes.end());
+    const WrittenSeries& previous = previous_series_[i];
+    for (std::size_t k = 0; k < previous.labels.size(); ++k) {
+      const std::uint64_t hash = previous.labels[k].Hash();
+      if (!std::binary_search(written.hashes.begin(), written.hashes.end(), hash)) {
+        write(previous.labels[k], StaleNaN());
+      }
     }
     previous_series_[i] = std::move(written);
+    record_duration();
   }
   last_eval_ms_ = t_ms;
   last_duration_seconds_ =

@@ -21,6 +21,7 @@ struct RuleStatus {
   std::string last_error;  // empty when the last evaluation succeeded
   std::int64_t last_eval_ms = -1;
   std::uint64_t failures = 0;
+  double last_duration_seconds = 0;  // query, labels and output writes of the last evaluation
 };
 
 class GroupEvaluator {
@@ -45,7 +46,11 @@ class GroupEvaluator {
   TemplateContext context_;
   std::vector<RuleStatus> status_;
   std::map<std::size_t, AlertingRuleState> alerts_;
-  std::vector<std::vector<Labels>> previous_series_;  // per rule, what the last success wrote
+  struct WrittenSeries {
+    std::vector<Labels> labels;
+    std::vector<std::uint64_t> hashes;  // of labels, sorted
+  };
+  std::vector<WrittenSeries> previous_series_;  // per rule, what the last success wrote
   std::int64_t last_eval_ms_ = -1;
   double last_duration_seconds_ = 0;
   std::uint64_t failures_ = 0;

@@ -6,7 +6,10 @@ namespace inferwatch::rules::manager {
 
 void OverlayStorage::Append(const Labels& labels, std::int64_t t_ms, double value) {
   const auto [entry, inserted] = index_.try_emplace(labels, series_.size());
-  if (inserted) series_.push_back(Series{labels, {}});
+  if (inserted) {
+    by_name_[std::string(labels.MetricName())].push_back(series_.size());
+    series_.push_back(Series{labels, {}});
+  }
   Series& series = series_[entry->second];
   if (!series.points.empty() && series.points.back().t_ms >= t_ms) {
     series.points.back() = SamplePoint{t_ms, value};
@@ -47,16 +50,27 @@ void OverlayStorage::Select(std::span<const LabelMatcher> matchers, std::int64_t
                   [](const SamplePoint& a, const SamplePoint& b) { return a.t_ms < b.t_ms; });
         visit(labels, combined);
       });
-  for (std::size_t i = 0; i < series_.size(); ++i) {
-    if (merged[i]) continue;
+  auto visit_unmerged = [&](std::size_t i) {
+    if (merged[i]) return;
     const Series& series = series_[i];
     const bool matches = std::all_of(matchers.begin(), matchers.end(), [&](const LabelMatcher& m) {
       return m.Matches(series.labels.Get(m.name));
     });
-    if (!matches) continue;
+    if (!matches) return;
     const std::vector<SamplePoint> points = in_range(series);
     if (!points.empty()) visit(series.labels, points);
+  };
+  // A selector that names its metric only looks at this round's series of that name.
+  for (const LabelMatcher& matcher : matchers) {
+    if (matcher.name == "__name__" && matcher.type == MatchType::kEqual) {
+      auto it = by_name_.find(matcher.value);
+      if (it != by_name_.end()) {
+        for (std::size_t i : it->second) visit_unmerged(i);
+      }
+      return;
+    }
   }
+  for (std::size_t i = 0; i < series_.size(); ++i) visit_unmerged(i);
 }
 
 }  // namespace inferwatch::rules::manager

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -35,6 +36,7 @@ class OverlayStorage : public Storage {
   // A round can record one series per target for each rule, thousands in all: look them up by
   // hash, never by scanning, or a round costs the square of the fleet size.
   std::unordered_map<Labels, std::size_t, LabelsHash> index_;
+  std::unordered_map<std::string, std::vector<std::size_t>> by_name_;  // series_ indexes
 };
 
 }  // namespace inferwatch::rules::manager
