@@ -1,6 +1,9 @@
 #include "parsers/openmetrics_checks.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <utility>
 
 #include "parsers/label_hash.h"
 #include "parsers/number.h"
@@ -12,14 +15,52 @@ ParseError At(std::size_t line, std::string reason) {
   return ParseError{line, 1, std::move(reason)};
 }
 
-bool FindLabel(std::span<const Label> labels, std::string_view name, std::string_view& value) {
-  for (const Label& label : labels) {
-    if (label.name == name) {
-      value = label.value;
-      return true;
+constexpr std::size_t kNoLabel = static_cast<std::size_t>(-1);
+constexpr uint64_t kGroupSeed = 0x6a09e667f3bcc909ULL;
+
+std::size_t FindLabel(std::span<const Label> labels, std::string_view name) {
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i].name == name) return i;
+  }
+  return kNoLabel;
+}
+
+// Label names almost always differ in their first byte; only ties need the full comparison.
+bool NameLess(std::string_view a, std::string_view b) {
+  if (!a.empty() && !b.empty() && a[0] != b[0]) {
+    return static_cast<unsigned char>(a[0]) < static_cast<unsigned char>(b[0]);
+  }
+  return a < b;
+}
+
+// Whether a0 + a1 and b0 + b1 are the same bytes, without concatenating them.
+bool SameText(std::string_view a0, std::string_view a1, std::string_view b0, std::string_view b1) {
+  if (a0.size() + a1.size() != b0.size() + b1.size()) return false;
+  if (a0.size() > b0.size()) {
+    std::swap(a0, b0);
+    std::swap(a1, b1);
+  }
+  // Now a0 is the shorter first piece: a0 | a1[0, k) | a1[k, end) against b0 | b1.
+  const std::size_t k = b0.size() - a0.size();
+  auto equal = [](const char* x, const char* y, std::size_t size) {
+    return size == 0 || std::memcmp(x, y, size) == 0;  // views of empty text may be null
+  };
+  return equal(a0.data(), b0.data(), a0.size()) && equal(a1.data(), b0.data() + a0.size(), k) &&
+         equal(a1.data() + k, b1.data(), b1.size());
+}
+
+void AppendEscaped(std::string& out, std::string_view value) {
+  for (const char c : value) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '"') {
+      out += "\\\"";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out.push_back(c);
     }
   }
-  return false;
 }
 
 // `le` and `quantile` must be numbers; infinities only in their canonical spelling.
@@ -111,10 +152,77 @@ void GenerationalHashSet::Grow() {
   }
 }
 
+uint64_t OpenMetricsChecker::GroupHash(const ParsedSample& sample, std::size_t skip) {
+  // The group is identified by canonical text: the labels other than `skip`, sorted by name,
+  // written `name="value"` (value escaped) and joined by ','. Exporters usually write labels
+  // sorted, and then that text is already in the line (in two pieces when the skipped label
+  // sits in the middle), so it is hashed in place instead of label by label. Names are always
+  // views into the line; OpenMetrics separates labels by exactly one ','.
+  const std::span<const Label> labels = sample.labels;
+  const std::size_t size = labels.size();
+  bool in_place = sample.labels_escaped_canonically && sample.labels_end != nullptr;
+  const Label* previous = nullptr;
+  for (std::size_t i = 0; in_place && i < size; ++i) {
+    if (i == skip) continue;
+    if (previous != nullptr && !NameLess(previous->name, labels[i].name)) in_place = false;
+    previous = &labels[i];
+  }
+  if (in_place) {
+    const std::size_t kept = size - (skip < size ? 1 : 0);
+    if (kept == 0) return HashText({}, kGroupSeed);
+    auto begin = [&labels](std::size_t i) { return labels[i].name.data(); };
+    auto text = [](const char* from, const char* to) {
+      return std::string_view(from, static_cast<std::size_t>(to - from));
+    };
+    const char* const end = sample.labels_end;
+    std::string_view first;
+    std::string_view second;
+    if (skip >= size) {
+      first = text(begin(0), end);
+    } else if (skip == 0) {
+      first = text(begin(1), end);
+    } else if (skip == size - 1) {
+      first = text(begin(0), begin(size - 1) - 1);
+    } else {
+      first = text(begin(0), begin(skip));
+      second = text(begin(skip + 1), end);
+    }
+    // The samples of a group are adjacent (a histogram's buckets, _count and _sum), so the text
+    // often equals the previous sample's, whose hash is still in group_.
+    const bool same = has_group_ && previous_in_place_ &&
+                      SameText(first, second, previous_text_[0], previous_text_[1]);
+    previous_in_place_ = true;
+    previous_text_[0] = first;
+    previous_text_[1] = second;
+    if (same) return group_;
+    if (second.empty()) return HashText(first, kGroupSeed);
+    canonical_.assign(first);
+    canonical_.append(second);
+    return HashText(canonical_, kGroupSeed);
+  }
+  previous_in_place_ = false;
+  order_.clear();
+  for (std::size_t i = 0; i < size; ++i) {
+    if (i != skip) order_.push_back(i);
+  }
+  std::sort(order_.begin(), order_.end(),
+            [&labels](std::size_t a, std::size_t b) { return labels[a].name < labels[b].name; });
+  canonical_.clear();
+  for (const std::size_t i : order_) {
+    if (i != order_.front()) canonical_.push_back(',');
+    canonical_.append(labels[i].name);
+    canonical_.append("=\"");
+    AppendEscaped(canonical_, labels[i].value);
+    canonical_.push_back('"');
+  }
+  return HashText(canonical_, kGroupSeed);
+}
+
 void OpenMetricsChecker::StartFamily(std::string_view name, MetricType type) {
   family_.assign(name);
   type_ = type;
   has_group_ = false;
+  previous_in_place_ = false;
   seen_groups_.Clear();
   histogram_ = HistogramGroup{};
 }
@@ -124,34 +232,30 @@ std::optional<ParseError> OpenMetricsChecker::CheckSample(const ParsedSample& sa
                                                           std::size_t line) {
   const bool histogram_like =
       type_ == MetricType::kHistogram || type_ == MetricType::kGaugeHistogram;
-  std::string_view label_value;
-  std::string_view skipped_label;
+  std::size_t skip = kNoLabel;
   if (type_ == MetricType::kStateSet) {
-    if (!FindLabel(sample.labels, family_, label_value)) {
+    skip = FindLabel(sample.labels, family_);
+    if (skip == kNoLabel) {
       return At(line, "stateset sample has no label named \"" + family_ + "\"");
     }
-    skipped_label = family_;
   }
   double bucket_bound = 0;
   if (suffix == "_bucket") {
-    const auto bound =
-        FindLabel(sample.labels, "le", label_value) ? ParseBound(label_value) : std::nullopt;
+    skip = FindLabel(sample.labels, "le");
+    const auto bound = skip != kNoLabel ? ParseBound(sample.labels[skip].value) : std::nullopt;
     if (!bound) return At(line, "histogram bucket needs an \"le\" label holding a number");
     bucket_bound = *bound;
-    skipped_label = "le";
   }
   const bool quantile_sample = type_ == MetricType::kSummary && suffix.empty();
   if (quantile_sample) {
-    const auto quantile =
-        FindLabel(sample.labels, "quantile", label_value) ? ParseBound(label_value) : std::nullopt;
+    skip = FindLabel(sample.labels, "quantile");
+    const auto quantile = skip != kNoLabel ? ParseBound(sample.labels[skip].value) : std::nullopt;
     if (!quantile || *quantile < 0 || *quantile > 1) {
       return At(line, "summary quantile sample needs a \"quantile\" label between 0 and 1");
     }
-    skipped_label = "quantile";
   }
 
-  const uint64_t group =
-      type_ == MetricType::kInfo ? 0 : HashLabelSet(sample.labels, skipped_label);
+  const uint64_t group = type_ == MetricType::kInfo ? 0 : GroupHash(sample, skip);
   if (has_group_ && group == group_) {
     if (sample.has_timestamp != group_has_timestamp_) {
       return At(line, "some samples of this series group have a timestamp and some do not");

@@ -73,6 +73,9 @@ class OpenMetricsChecker {
                                                  std::string_view suffix, uint64_t group,
                                                  double bucket_bound, std::size_t line);
   std::optional<ParseError> FinishHistogramGroup();
+  // Hash of the sample's series group: its labels without the one at index `skip` (none when
+  // out of range), independent of label order and of how values were escaped.
+  uint64_t GroupHash(const ParsedSample& sample, std::size_t skip);
 
   std::string family_;
   MetricType type_ = MetricType::kUnknown;
@@ -83,6 +86,12 @@ class OpenMetricsChecker {
   GenerationalHashSet seen_groups_;
   HistogramGroup histogram_;
   std::unordered_set<std::string> seen_names_;
+  // The previous sample's group text, when it lay in its line (pieces of the payload, which
+  // outlives the parse).
+  bool previous_in_place_ = false;
+  std::string_view previous_text_[2];
+  std::string canonical_;  // reused buffer for group text that is not in one piece in the line
+  std::vector<std::size_t> order_;
 };
 
 }  // namespace inferwatch::parsers

@@ -98,6 +98,7 @@ std::optional<LineError> SampleLineParser::ReadLabelValue(std::string_view line,
           scratch_.push_back('"');
           break;
         default:  // Prometheus keeps unknown escapes as written
+          odd_escape_ = true;
           scratch_.push_back('\\');
           scratch_.push_back(p[1]);
       }
@@ -222,6 +223,7 @@ std::optional<LineError> SampleLineParser::ParseLabelSet(std::string_view line, 
 std::optional<LineError> SampleLineParser::Parse(std::string_view line, std::size_t start,
                                                  ParsedSample& out) {
   scratch_.clear();
+  odd_escape_ = false;
   labels_.clear();
   out.has_timestamp = false;
   out.has_exemplar = false;
@@ -242,6 +244,8 @@ std::optional<LineError> SampleLineParser::Parse(std::string_view line, std::siz
     has_labels = true;
   }
   out.labels = labels_;
+  out.labels_end = has_labels ? line.data() + pos - 1 : nullptr;
+  out.labels_escaped_canonically = !odd_escape_;
 
   if (format_ == Format::kOpenMetrics) {
     if (pos >= line.size()) return Error(pos, "missing value");

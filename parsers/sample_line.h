@@ -20,6 +20,11 @@ struct LineError {
 struct ParsedSample {
   std::string_view name;
   std::span<const Label> labels;
+  // Where the label set's text ends in the line (its '}'; null without labels), and whether
+  // every escape in it is one a writer must use (\\, \", \n), so that the text between the
+  // braces is exactly the labels re-escaped.
+  const char* labels_end = nullptr;
+  bool labels_escaped_canonically = true;
   double value = 0;
   bool has_timestamp = false;
   double timestamp_seconds = 0;  // OpenMetrics only, as written
@@ -54,7 +59,8 @@ class SampleLineParser {
   const char* body_end_;  // where 16-byte scans must stop reading
   std::vector<Label> labels_;
   std::vector<Label> exemplar_labels_;
-  std::string scratch_;  // unescaped label values of the current line
+  std::string scratch_;      // unescaped label values of the current line
+  bool odd_escape_ = false;  // a label value of this line kept an unknown escape as written
 };
 
 }  // namespace inferwatch::parsers

@@ -67,6 +67,17 @@ TEST_CASE("malformed payloads report the first error with its location", "[parse
       {kOm, "# UNIT a_s m\n# EOF\n", 1, 1, "metric name \"a_s\" does not end with its unit \"_m\""},
       {kOm, "# TYPE a counter\na_total 1 # {b=\"c\"}\n# EOF\n", 2, 20,
        "expected ' ' after exemplar labels, found end of line"},
+      // A series group is its label set: label order and the spelling of escapes do not matter.
+      {kOm, "a{x=\"1\",y=\"2\"} 1\na{z=\"1\"} 1\na{y=\"2\",x=\"1\"} 1\n# EOF\n", 3, 1,
+       "samples of one series group must be contiguous within family \"a\""},
+      {kOm, "a{x=\"p\\q\"} 1\na{x=\"2\"} 1\na{x=\"p\\\\q\"} 1\n# EOF\n", 3, 1,
+       "samples of one series group must be contiguous within family \"a\""},
+      {kOm, "a{x=\"\\\"\"} 1\na{x=\"2\"} 1\na{x=\"\\\"\"} 1\n# EOF\n", 3, 1,
+       "samples of one series group must be contiguous within family \"a\""},
+      {kOm,
+       "# TYPE h histogram\nh_bucket{a=\"1\",le=\"+Inf\",b=\"2\"} 1\n"
+       "h_bucket{a=\"2\",b=\"2\",le=\"+Inf\"} 1\nh_bucket{le=\"+Inf\",b=\"2\",a=\"1\"} 1\n# EOF\n",
+       4, 1, "samples of one series group must be contiguous within family \"h\""},
   };
   for (const Malformed& test : cases) {
     INFO(test.body);
@@ -79,6 +90,28 @@ TEST_CASE("malformed payloads report the first error with its location", "[parse
     CHECK(error->ToString() ==
           std::to_string(test.line) + ":" + std::to_string(test.column) + ": " + test.reason);
   }
+}
+
+TEST_CASE("OpenMetrics series groups ignore label order, escapes and the le label",
+          "[parsers][openmetrics]") {
+  // One group per histogram series, written in every order and with equivalent escapes: all
+  // valid, since each group stays contiguous.
+  const std::string body =
+      "# TYPE h histogram\n"
+      "h_bucket{a=\"x\\\\y\",le=\"1\",b=\"2\"} 1\n"
+      "h_bucket{b=\"2\",a=\"x\\\\y\",le=\"+Inf\"} 2\n"
+      "h_count{a=\"x\\y\",b=\"2\"} 2\n"
+      "h_sum{b=\"2\",a=\"x\\\\y\"} 3\n"
+      "h_bucket{le=\"+Inf\",a=\"z\"} 0\n"
+      "h_count{a=\"z\"} 0\n"
+      "h_sum{a=\"z\"} 0\n"
+      "# EOF\n";
+  testing::Recorder recorder;
+  const auto error = Parse(body, kOm, recorder);
+  INFO((error ? error->ToString() : ""));
+  REQUIRE_FALSE(error);
+  REQUIRE(recorder.samples.size() == 7);
+  CHECK(recorder.samples[2].labels[0].second == "x\\y");
 }
 
 TEST_CASE("0.0.4 is as lenient as Prometheus's text parser", "[parsers]") {
