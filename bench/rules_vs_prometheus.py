@@ -4,19 +4,24 @@
 For each target count N and each rule set:
 
  1. bench/pack_bench (inferwatch) builds the canonical llm_* series of N simulated targets
-    (20 scrapes, 15 s apart, the last one at now-60s) in the daemon's store, writes them with
-    --dump-openmetrics, and waits (--frozen --eval-start-stdin) with the data in memory.
+    (20 scrapes, 15 s apart) in the daemon's store, writes them with --dump-openmetrics, and
+    waits (--frozen --eval-start-stdin) with the data in memory. The last scrape is placed at
+    now + --lead - --data-age: the set-up below takes minutes at 5,000 targets, and the data must
+    still be within Prometheus's 5-minute lookback when the rounds run. Prometheus's evaluations
+    before the data is --data-age old are not measured (their outputs may be refused as out of
+    bounds, since a head sample may not predate the newest block).
  2. `promtool tsdb create-blocks-from openmetrics` turns the dump into blocks of a fresh TSDB.
  3. Prometheus starts on those blocks (`taskset -c CPU`, evaluation_interval 15s, rule_files = the
     rule file, no scrape configs). The script checks that Prometheus sees the data (series and
     samples at the data's last timestamp, against pack_bench's counts), lets every group run
-    --warmup times, then measures --rounds rounds: per group the median of
+    --warmup + 1 times, then measures --rounds rounds: per group the median of
     prometheus_rule_group_last_duration_seconds (their sum over groups is one round), the process
-    CPU time over the measured rounds (utime+stime from /proc) divided by the rounds, and peak RSS
-    (VmHWM). Prometheus is then stopped.
+    CPU time over the measured rounds (utime+stime from /proc, read at moments when no group is
+    evaluating) divided by the rounds, and peak RSS (VmHWM). Prometheus is then stopped.
  4. pack_bench (pinned to the same CPU) evaluates the same rule file over the data it dumped, at
-    the very timestamps Prometheus evaluated at (same data age, so the same points fall in each
-    range), warm-up rounds included, and reports its median round, CPU per round and VmHWM.
+    the timestamps Prometheus evaluated at (same data age, so the same points fall in each range),
+    --warmup rounds before the measured ones, and reports its median round (over all its rounds),
+    CPU per round and VmHWM.
  5. Outputs of both engines are compared: samples per round in total and per recorded name.
 
 Rule sets: "bench" is bench/rules/bench-pack.yml; "default" is the default pack compiled to plain
@@ -231,7 +236,7 @@ def run_prometheus(args, rule_file, tsdb, work, end_ms, expect, rounds_wanted):
             try:
                 if "Ready" in http_get(base + "/-/ready", timeout=2):
                     break
-            except OSError:
+            except (OSError, RuntimeError):  # refused, or 503 while the TSDB opens
                 pass
             if time.time() > deadline:
                 sys.exit("prometheus not ready after 300 s, see " + log_path)
@@ -250,35 +255,54 @@ def run_prometheus(args, rule_file, tsdb, work, end_ms, expect, rounds_wanted):
         log("  prometheus sees series=%d samples=%d (pack_bench: series=%s samples=%s)"
             % (seen["series"], seen["samples"], expect["series"], expect["samples"]))
 
-        durations = {}  # group -> [seconds per evaluation]
+        # CPU time is read only at polls where no group is evaluating: a group's next evaluation
+        # starts one interval after its last timestamp, and that timestamp is published when the
+        # evaluation ends, so "now < timestamp + interval" for every group means all are idle.
+        durations = {}  # group -> [seconds per measured evaluation]
+        completed = {}  # group -> evaluations completed since cpu_start
         last_ts = {}
-        first_eval_s = None
+        first_measured_s = None
         cpu_start = cpu_end = None
-        measured_iterations = {}
-        start_iterations = None
+        approximate = False
+        missed_start = failures_start = 0.0
+        warm_from = None  # evaluations done when the data reached --data-age
         poll_deadline = time.time() + args.timeout
         metrics = {}
         while True:
             metrics = rule_group_metrics(http_get(base + "/metrics"))
+            now = time.time()
             iterations = metrics.get("prometheus_rule_group_iterations_total", {})
+            missed = metrics.get("prometheus_rule_group_iterations_missed_total", {})
             stamps = metrics.get("prometheus_rule_group_last_evaluation_timestamp_seconds", {})
             lasts = metrics.get("prometheus_rule_group_last_duration_seconds", {})
-            if iterations and all(v >= 1 for v in iterations.values()):
-                first = min(stamps[g] - (iterations[g] - 1) * EVAL_INTERVAL_S for g in stamps)
-                first_eval_s = first if first_eval_s is None else min(first_eval_s, first)
-            if start_iterations is None:
-                if iterations and min(iterations.values()) >= args.warmup:
+            idle = bool(stamps) and all(now < stamps[g] + EVAL_INTERVAL_S - 0.2 for g in stamps)
+            if (warm_from is None and stamps
+                    and min(stamps.values()) >= end_ms / 1000.0 + args.data_age):
+                warm_from = {g: iterations[g] - missed.get(g, 0) for g in iterations}
+            if warm_from is None:
+                pass
+            elif cpu_start is None:
+                done = [iterations[g] - missed.get(g, 0) - warm_from.get(g, 0) for g in iterations]
+                if done and min(done) >= args.warmup + 1 and idle:
                     cpu_start = proc_cpu_seconds(proc.pid)
-                    start_iterations = dict(iterations)
                     last_ts = dict(stamps)
+                    completed = {g: 0 for g in stamps}
+                    missed_start = sum(missed.values())
+                    failures_start = sum(
+                        metrics.get("prometheus_rule_evaluation_failures_total", {}).values())
             else:
                 for group, stamp in stamps.items():
                     if stamp != last_ts.get(group):
                         durations.setdefault(group, []).append(lasts[group])
+                        completed[group] = completed.get(group, 0) + 1
                         last_ts[group] = stamp
-                measured_iterations = {g: iterations[g] - start_iterations.get(g, 0)
-                                       for g in iterations}
-                if min(measured_iterations.values()) >= rounds_wanted:
+                        if first_measured_s is None or stamp < first_measured_s:
+                            first_measured_s = stamp
+                fewest = min(completed.values())
+                if fewest >= rounds_wanted and (idle or fewest >= rounds_wanted + 2):
+                    # Never idle: a round takes longer than the interval; the CPU figure is then
+                    # only as good as the rounds are many.
+                    approximate = not idle
                     cpu_end = proc_cpu_seconds(proc.pid)
                     break
             if time.time() > poll_deadline:
@@ -286,7 +310,7 @@ def run_prometheus(args, rule_file, tsdb, work, end_ms, expect, rounds_wanted):
                          % (args.warmup, rounds_wanted, args.timeout))
             time.sleep(args.poll)
 
-        rounds = sum(measured_iterations.values()) / len(measured_iterations)
+        rounds = sum(completed.values()) / len(completed)
         memory = proc_status_mib(proc.pid)
         out_series = {}
         names = recorded_names(rule_file)
@@ -295,7 +319,8 @@ def run_prometheus(args, rule_file, tsdb, work, end_ms, expect, rounds_wanted):
             stamp = max(last_ts.values())
             for row in prom_query(base, 'count by (__name__) ({__name__=~"%s"})' % regex, stamp):
                 out_series[row["metric"]["__name__"]] = int(float(row["value"][1]))
-        failures = sum(metrics.get("prometheus_rule_evaluation_failures_total", {}).values())
+        failures = sum(metrics.get("prometheus_rule_evaluation_failures_total", {}).values()) \
+            - failures_start
         samples = metrics.get("prometheus_rule_group_last_evaluation_samples", {})
         return {
             "seen": seen,
@@ -303,12 +328,15 @@ def run_prometheus(args, rule_file, tsdb, work, end_ms, expect, rounds_wanted):
             "round_ms_min": 1000 * sum(min(d) for d in durations.values()),
             "cpu_ms": 1000 * (cpu_end - cpu_start) / rounds,
             "rounds": rounds,
+            "cpu_approximate": approximate,
+            "missed_iterations": sum(missed.values()) - missed_start,
             "groups": len(durations),
             "outputs": int(sum(samples.values())),
             "out_series": out_series,
             "recorded": sorted(names),
             "failures": failures,
-            "first_eval_ms": int(first_eval_s * 1000),
+            # The first measured round; the warm-up rounds came one interval apart before it.
+            "first_eval_ms": int((first_measured_s - args.warmup * EVAL_INTERVAL_S) * 1000),
             "memory": memory,
         }
     finally:
@@ -324,7 +352,11 @@ def run_one(args, set_name, rule_file, targets, work):
     log("== %s, %d targets" % (set_name, targets))
     dump = os.path.join(work, "dump-%s-%d.om" % (set_name, targets))
     tsdb = os.path.join(work, "tsdb-%s-%d" % (set_name, targets))
-    end_ms = int(time.time() * 1000) - args.data_age * 1000
+    # The dump, promtool and Prometheus's start take minutes at 5,000 targets: the data is placed
+    # that much in the future so that it is --data-age old when the warm-up rounds begin, and
+    # Prometheus's rounds before that are ignored.
+    lead_s = args.lead if args.lead is not None else 0.05 * targets
+    end_ms = int((time.time() + lead_s - args.data_age) * 1000)
     bench = PackBench(args, rule_file, targets, end_ms, dump, args.warmup + args.rounds)
     started = time.time()
     cmd = [args.promtool, "tsdb", "create-blocks-from", "openmetrics", dump, tsdb]
@@ -373,6 +405,9 @@ def report(results):
         if int(prom["seen"]["samples"]) != int(r["data"]["samples"]):
             problems.append("samples: pack_bench %s, prometheus %d"
                             % (r["data"]["samples"], prom["seen"]["samples"]))
+        if prom["cpu_approximate"] or prom["missed_iterations"]:
+            problems.append("prometheus rounds longer than the interval (%d missed iterations): "
+                            "its CPU per round is approximate" % prom["missed_iterations"])
         if prom["failures"]:
             problems.append("prometheus rule evaluation failures: %d" % prom["failures"])
         names = set(prom["recorded"])
@@ -403,10 +438,16 @@ def main():
     parser.add_argument("--sets", nargs="+", choices=["bench", "default"],
                         default=["bench", "default"], help="rule sets (default: both)")
     parser.add_argument("--rounds", type=int, default=4, help="measured rounds (default 4)")
-    parser.add_argument("--warmup", type=int, default=2,
-                        help="evaluations of every group before measuring (default 2)")
-    parser.add_argument("--data-age", type=int, default=60,
-                        help="seconds between the last data point and now at dump time (default 60)")
+    parser.add_argument("--warmup", type=int, default=1,
+                        help="rounds before the measured ones (default 1); Prometheus runs one "
+                        "more before the script reads its CPU time at an idle moment")
+    parser.add_argument("--data-age", type=int, default=30,
+                        help="seconds between the last data point and the evaluations, before "
+                        "the warm-up (default 30)")
+    parser.add_argument("--lead", type=float,
+                        help="seconds the set-up (dump, promtool, Prometheus start) is expected "
+                        "to take; the data is shifted forward by that much (default: 0.05 s per "
+                        "target)")
     parser.add_argument("--cpu", type=int, default=1, help="CPU both engines are pinned to")
     parser.add_argument("--poll", type=float, default=3.0, help="seconds between /metrics polls")
     parser.add_argument("--timeout", type=int, default=900,
