@@ -12,8 +12,9 @@ For each target count N and each rule set:
     bounds, since a head sample may not predate the newest block).
  2. `promtool tsdb create-blocks-from openmetrics` turns the dump into blocks of a fresh TSDB.
  3. Prometheus starts on those blocks (`taskset -c CPU`, evaluation_interval 15s, rule_files = the
-    rule file, no scrape configs). The script checks that Prometheus sees the data (series and
-    samples at the data's last timestamp, against pack_bench's counts), lets every group run
+    rule file, no scrape configs). The script checks, after the rounds, that Prometheus saw the
+    data (series and samples at the data's last timestamp, against pack_bench's counts); it lets
+    every group run
     --warmup + 1 times, then measures --rounds rounds: per group the median of
     prometheus_rule_group_last_duration_seconds (their sum over groups is one round), the process
     CPU time over the measured rounds (utime+stime from /proc, read at moments when no group is
@@ -242,19 +243,6 @@ def run_prometheus(args, rule_file, tsdb, work, end_ms, expect, rounds_wanted):
                 sys.exit("prometheus not ready after 300 s, see " + log_path)
             time.sleep(0.5)
 
-        # The data as Prometheus sees it, at the last scrape, before any rule output exists there.
-        at = end_ms / 1000.0
-        # count_over_time drops the metric name, so samples are counted one name at a time.
-        names = [row["metric"]["__name__"]
-                 for row in prom_query(base, 'group by (__name__) ({__name__=~"llm_.+"})', at)]
-        seen = {
-            "series": scalar_result(prom_query(base, 'count({__name__=~"llm_.+"})', at)),
-            "samples": sum(scalar_result(prom_query(base, "sum(count_over_time(%s[10m]))" % n, at))
-                           for n in names),
-        }
-        log("  prometheus sees series=%d samples=%d (pack_bench: series=%s samples=%s)"
-            % (seen["series"], seen["samples"], expect["series"], expect["samples"]))
-
         # CPU time is read only at polls where no group is evaluating: a group's next evaluation
         # starts one interval after its last timestamp, and that timestamp is published when the
         # evaluation ends, so "now < timestamp + interval" for every group means all are idle.
@@ -312,6 +300,20 @@ def run_prometheus(args, rule_file, tsdb, work, end_ms, expect, rounds_wanted):
 
         rounds = sum(completed.values()) / len(completed)
         memory = proc_status_mib(proc.pid)
+        # The data as Prometheus sees it, at the last scrape, where no rule output exists (outputs
+        # are only ever written after it). Asked after the rounds, since these queries take a
+        # minute at 5,000 targets and the data must stay fresh for the rounds, and after VmHWM.
+        at = end_ms / 1000.0
+        # count_over_time drops the metric name, so samples are counted one name at a time.
+        names = [row["metric"]["__name__"]
+                 for row in prom_query(base, 'group by (__name__) ({__name__=~"llm_.+"})', at)]
+        seen = {
+            "series": scalar_result(prom_query(base, 'count({__name__=~"llm_.+"})', at)),
+            "samples": sum(scalar_result(prom_query(base, "sum(count_over_time(%s[10m]))" % n, at))
+                           for n in names),
+        }
+        log("  prometheus sees series=%d samples=%d (pack_bench: series=%s samples=%s)"
+            % (seen["series"], seen["samples"], expect["series"], expect["samples"]))
         out_series = {}
         names = recorded_names(rule_file)
         if names:
@@ -405,6 +407,9 @@ def report(results):
         if int(prom["seen"]["samples"]) != int(r["data"]["samples"]):
             problems.append("samples: pack_bench %s, prometheus %d"
                             % (r["data"]["samples"], prom["seen"]["samples"]))
+        if r["data_age_s"] > 240:
+            problems.append("data %.0f s old at the first round: ranges nearly empty, raise --lead"
+                            % r["data_age_s"])
         if prom["cpu_approximate"] or prom["missed_iterations"]:
             problems.append("prometheus rounds longer than the interval (%d missed iterations): "
                             "its CPU per round is approximate" % prom["missed_iterations"])
