@@ -17,6 +17,9 @@ std::optional<double> ParseValue(std::string_view text);
 // An OpenMetrics timestamp: float seconds, finite.
 std::optional<double> ParseOpenMetricsTimestamp(std::string_view text);
 
+// The same, also as milliseconds (SecondsToMilliseconds of the seconds); false when invalid.
+bool ParseOpenMetricsTimestamp(std::string_view text, double& seconds, int64_t& milliseconds);
+
 // A 0.0.4 timestamp: integer milliseconds with an optional sign.
 std::optional<int64_t> ParsePrometheusTimestamp(std::string_view text);
 

@@ -299,11 +299,10 @@ std::optional<LineError> SampleLineParser::ParseOpenMetricsTail(std::string_view
     return Error(pos, pos >= line.size() ? "trailing space after value"
                                          : "expected one space between value and timestamp");
   }
-  const auto timestamp = ParseOpenMetricsTimestamp(timestamp_text);
-  if (!timestamp) return Error(pos, "invalid timestamp " + Quoted(timestamp_text));
+  if (!ParseOpenMetricsTimestamp(timestamp_text, out.timestamp_seconds, out.timestamp_ms)) {
+    return Error(pos, "invalid timestamp " + Quoted(timestamp_text));
+  }
   out.has_timestamp = true;
-  out.timestamp_seconds = *timestamp;
-  out.timestamp_ms = SecondsToMilliseconds(*timestamp);
   pos = timestamp_end;
   if (pos >= line.size()) return std::nullopt;
   ++pos;
