@@ -1,10 +1,14 @@
 #include "rules/manager/rule_manager.h"
 
+#include <unordered_set>
+
 #include "rules/rulefile/loader.h"
 
 namespace inferwatch::rules::manager {
 
-RuleManager::RuleManager(ManagerOptions options) : options_(std::move(options)) {}
+RuleManager::RuleManager(ManagerOptions options) : options_(std::move(options)) {
+  SetGroups({});
+}
 
 std::vector<rulefile::Diagnostic> RuleManager::Load(const std::vector<std::string>& files) {
   std::vector<rulefile::Diagnostic> diagnostics;
@@ -30,6 +34,15 @@ void RuleManager::SetGroups(std::vector<rulefile::RuleGroup> groups) {
         group.interval_ms > 0 ? group.interval_ms : options_.default_interval_ms;
     groups_.push_back(std::make_unique<GroupEvaluator>(std::move(group), interval, context));
   }
+  std::vector<const promql::Expr*> expressions;
+  std::unordered_set<std::string> written = {"ALERTS", "ALERTS_FOR_STATE"};
+  for (const auto& group : groups_) {
+    for (const rulefile::Rule& rule : group->group().rules) {
+      if (rule.parsed) expressions.push_back(rule.parsed.get());
+      if (rule.kind == rulefile::RuleKind::kRecord) written.insert(rule.name);
+    }
+  }
+  shared_ = std::make_unique<promql::SubexpressionCache>(expressions, written);
 }
 
 int RuleManager::EvaluateDue(std::int64_t now_ms, const Storage& storage, OutputSink& sink) {
@@ -41,6 +54,7 @@ int RuleManager::EvaluateDue(std::int64_t now_ms, const Storage& storage, Output
     promql::EvalOptions options;
     options.lookback_delta_ms = options_.lookback_delta_ms;
     options.default_subquery_step_ms = interval;
+    options.shared = shared_.get();
     group->Evaluate(boundary, storage, sink, options);
     ++evaluated;
   }
@@ -52,6 +66,7 @@ void RuleManager::EvaluateAll(std::int64_t t_ms, const Storage& storage, OutputS
     promql::EvalOptions options;
     options.lookback_delta_ms = options_.lookback_delta_ms;
     options.default_subquery_step_ms = group->interval_ms();
+    options.shared = shared_.get();
     group->Evaluate(t_ms, storage, sink, options);
   }
 }

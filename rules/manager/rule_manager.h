@@ -10,6 +10,7 @@
 #include "rules/manager/group_evaluator.h"
 #include "rules/manager/output_sink.h"
 #include "rules/promql/engine.h"
+#include "rules/promql/subexpression_cache.h"
 #include "rules/rulefile/diagnostic.h"
 #include "rules/rulefile/model.h"
 
@@ -50,10 +51,12 @@ class RuleManager {
 
   std::vector<GroupStatus> Status() const;
   const std::vector<std::unique_ptr<GroupEvaluator>>& groups() const { return groups_; }
+  const promql::SubexpressionCache& shared_subexpressions() const { return *shared_; }
 
  private:
   ManagerOptions options_;
   std::vector<std::unique_ptr<GroupEvaluator>> groups_;
+  std::unique_ptr<promql::SubexpressionCache> shared_;  // over groups_' expressions
 };
 
 }  // namespace inferwatch::rules::manager

@@ -11,6 +11,7 @@
 
 #include "rules/promql/eval_internal.h"
 #include "rules/promql/functions.h"
+#include "rules/promql/subexpression_cache.h"
 
 namespace inferwatch::rules::promql {
 
@@ -153,6 +154,18 @@ class Evaluator {
       : storage_(storage), query_ms_(query_ms), options_(options) {}
 
   Value Eval(const Expr& expr, std::int64_t t) {
+    // Only at the query's own time: a subquery's steps would evict the round's results.
+    if (options_.shared != nullptr && t == query_ms_) {
+      Value shared;
+      if (options_.shared->Get(expr, t, &shared, [&] { return EvalFresh(expr, t); })) {
+        return shared;
+      }
+    }
+    return EvalFresh(expr, t);
+  }
+
+ private:
+  Value EvalFresh(const Expr& expr, std::int64_t t) {
     return std::visit(Overloaded{
                           [&](const NumberLiteral& n) {
                             return Value{Scalar{n.value, t}};
@@ -176,7 +189,6 @@ class Evaluator {
                       expr.node);
   }
 
- private:
   using RangeWindow = detail::RangeWindow;
 
   std::int64_t ReferenceTime(const AtModifier& at, std::int64_t offset_ms, std::int64_t t) const {

@@ -38,9 +38,13 @@ struct EvalError {
   std::string message;
 };
 
+class SubexpressionCache;
+
 struct EvalOptions {
   std::int64_t lookback_delta_ms = 300000;        // 5m
   std::int64_t default_subquery_step_ms = 60000;  // the global evaluation interval
+  // Shares subexpression results between the rules of a round; not owned, may be null.
+  SubexpressionCache* shared = nullptr;
 };
 
 // Instant query at time t (ms since epoch) over storage.

@@ -205,3 +205,44 @@ TEST_CASE("Load keeps the running groups when a file has errors", "[manager]") {
   REQUIRE(manager.Status().size() == 1);
   CHECK(manager.Status()[0].name == "kept");
 }
+
+TEST_CASE("rules share a subexpression only when no rule writes what it reads", "[manager]") {
+  MemoryStorage storage;
+  for (std::int64_t t = 0; t <= 60000; t += 15000) {
+    storage.Append(L({{"__name__", "x"}, {"target", "a"}}), t, 1);
+    storage.Append(L({{"__name__", "x"}, {"target", "b"}}), t, 2);
+  }
+  mg::RuleManager manager;
+  manager.SetGroups(Load(R"(groups:
+  - name: shared
+    rules:
+      - record: total
+        expr: sum(x)
+      - record: total_doubled
+        expr: sum(x) * 2
+      - record: tripled_sum_before
+        expr: sum(tripled)
+      - record: tripled
+        expr: x * 3
+      - record: tripled_sum_after
+        expr: sum(tripled)
+)"));
+  // sum(x) twice; sum(tripled) reads a recorded series, so each rule computes its own.
+  CHECK(manager.shared_subexpressions().shared_subexpressions() == 1);
+  CollectingSink sink;
+  manager.EvaluateAll(60000, storage, sink);
+  REQUIRE(sink.Find("total{}", 60000) != nullptr);
+  CHECK(sink.Find("total{}", 60000)->value == 3);
+  REQUIRE(sink.Find("total_doubled{}", 60000) != nullptr);
+  CHECK(sink.Find("total_doubled{}", 60000)->value == 6);
+  CHECK(sink.Find("tripled_sum_before{}", 60000) == nullptr);
+  REQUIRE(sink.Find("tripled_sum_after{}", 60000) != nullptr);
+  CHECK(sink.Find("tripled_sum_after{}", 60000)->value == 9);
+  CHECK(manager.shared_subexpressions().hits() == 1);
+  // A new round computes afresh, then shares again.
+  storage.Append(L({{"__name__", "x"}, {"target", "a"}}), 75000, 10);
+  manager.EvaluateAll(75000, storage, sink);
+  REQUIRE(sink.Find("total_doubled{}", 75000) != nullptr);
+  CHECK(sink.Find("total_doubled{}", 75000)->value == 24);
+  CHECK(manager.shared_subexpressions().hits() == 2);
+}
