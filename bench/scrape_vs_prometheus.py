@@ -117,10 +117,31 @@ scrape_configs:
     return path
 
 
-def targets_up(api_port):
-    """Targets the scraper itself reports healthy (same /api/v1/targets shape for both)."""
+def target_health(api_port):
+    """Targets the scraper itself reports healthy (same /api/v1/targets shape for both), and the
+    most common errors of the others."""
     body = json.loads(http_get(f"http://127.0.0.1:{api_port}/api/v1/targets", timeout=60))
-    return sum(1 for t in body["data"]["activeTargets"] if t.get("health") == "up")
+    up, errors = 0, {}
+    for target in body["data"]["activeTargets"]:
+        if target.get("health") == "up":
+            up += 1
+        elif target.get("lastError"):
+            errors[target["lastError"]] = errors.get(target["lastError"], 0) + 1
+    top = sorted(errors.items(), key=lambda item: -item[1])[:3]
+    return up, {error: count for error, count in top}
+
+
+def run_queue_wait_seconds(pid):
+    """Time the scraper's threads spent runnable but waiting for the CPU (/proc schedstat), which
+    shows when other processes on the same core, not the scraper, set the pace."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                total += int(f.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            pass  # thread ended meanwhile
+    return total / 1e9
 
 
 def run_phase(name, command, api_port, ready_url, fleet_port, args, log_path):
@@ -134,14 +155,16 @@ def run_phase(name, command, api_port, ready_url, fleet_port, args, log_path):
         time.sleep(args.warmup)
         fleet_stats(fleet_port, reset=True)
         cpu_start = cpu_seconds(process.pid)
+        wait_start = run_queue_wait_seconds(process.pid)
         start = time.monotonic()
         time.sleep(args.duration)
         cpu_end = cpu_seconds(process.pid)
+        wait_end = run_queue_wait_seconds(process.pid)
         window = time.monotonic() - start
         stats = fleet_stats(fleet_port, reset=True)
         hwm = status_kib(process.pid, "VmHWM")
         rss = status_kib(process.pid, "VmRSS")
-        up = targets_up(api_port)
+        up, errors = target_health(api_port)
         if process.poll() is not None:
             raise RuntimeError(f"{name} exited early, see {log_path}")
     finally:
@@ -153,7 +176,9 @@ def run_phase(name, command, api_port, ready_url, fleet_port, args, log_path):
         "cpu_s": cpu_end - cpu_start,
         "vm_hwm_kib": hwm,
         "vm_rss_kib": rss,
+        "run_queue_wait_s": wait_end - wait_start,
         "targets_up": up,
+        "errors": errors,
         "scrapes": scraper.get("scrapes", 0),
         "samples": scraper.get("samples", 0),
         "bytes": scraper.get("bytes", 0),
@@ -212,7 +237,8 @@ def run_size(n, args):
 
 
 HEADER = ("| N | scraper | CPU s / 1k samples | CPU % of a core | peak RSS / target (KiB) | "
-          "peak RSS (MiB) | targets up | scrapes / expected | lateness p50 / p99 / max (s) |")
+          "peak RSS (MiB) | targets up | scrapes / expected | lateness p50 / p99 / max (s) | "
+          "intervals off by > interval/2 | run-queue wait % |")
 
 
 def report_row(r, args):
@@ -223,7 +249,11 @@ def report_row(r, args):
     print(f"| {n} | {r['scraper']} | {per_1k:.4f} | {100 * r['cpu_s'] / r['window_s']:.1f} | "
           f"{r['vm_hwm_kib'] / n:.1f} | {r['vm_hwm_kib'] / 1024:.1f} | "
           f"{r['targets_up']} | {r['scrapes']} / {expected:.0f} | "
-          f"{late['p50']:.3f} / {late['p99']:.3f} / {late['max']:.3f} |", flush=True)
+          f"{late['p50']:.3f} / {late['p99']:.3f} / {late['max']:.3f} | "
+          f"{r['intervals_off_by_half']} of {r['intervals']} | "
+          f"{100 * r['run_queue_wait_s'] / r['window_s']:.1f} |", flush=True)
+    if r["errors"]:
+        print(f"#   {r['scraper']} errors: {r['errors']}", flush=True)
 
 
 def report_ratios(results):
@@ -270,7 +300,7 @@ def main():
             parser.error(f"not executable: {binary}")
 
     print(HEADER)
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |", flush=True)
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |", flush=True)
     results = []
     for n in args.targets:
         results += run_size(n, args)
