@@ -5,6 +5,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <optional>
 
 namespace inferwatch::exporter::scrape {
 namespace {
@@ -117,31 +118,34 @@ void ScrapeManager::SetTargets(std::vector<discovery::Target> targets) {
 void ScrapeManager::ScheduleLoop() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    std::shared_ptr<Entry> earliest;
+    // One pass per wake-up hands out every due target and finds the next due time: with
+    // thousands of targets a wake-up per scrape that also rescans is what would cost the CPU.
+    const auto now = Clock::now();
+    std::optional<Clock::time_point> next_due;
     for (const auto& [key, entry] : entries_) {
       if (entry->in_flight) continue;
-      if (!earliest || entry->next_due < earliest->next_due) earliest = entry;
+      if (entry->next_due > now) {
+        if (!next_due || entry->next_due < *next_due) next_due = entry->next_due;
+        continue;
+      }
+      // Keep the phase; a target that fell behind skips the missed slots instead of bursting.
+      const auto interval =
+          std::max<Clock::duration>(entry->target.interval, std::chrono::milliseconds(1));
+      entry->next_due += interval;
+      if (entry->next_due <= now) {
+        const auto behind = (now - entry->next_due) / interval + 1;
+        entry->next_due += behind * interval;
+      }
+      entry->in_flight = true;
+      queue_.push_back(entry);
+      work_cv_.notify_one();
     }
-    if (!earliest) {
+    planned_wake_ = next_due.value_or(Clock::time_point::max());
+    if (next_due) {
+      schedule_cv_.wait_until(lock, *next_due);
+    } else {
       schedule_cv_.wait(lock);
-      continue;
     }
-    const auto now = Clock::now();
-    if (earliest->next_due > now) {
-      schedule_cv_.wait_until(lock, earliest->next_due);
-      continue;
-    }
-    // Keep the phase; a target that fell behind skips the missed slots instead of bursting.
-    const auto interval =
-        std::max<Clock::duration>(earliest->target.interval, std::chrono::milliseconds(1));
-    earliest->next_due += interval;
-    if (earliest->next_due <= now) {
-      const auto behind = (now - earliest->next_due) / interval + 1;
-      earliest->next_due += behind * interval;
-    }
-    earliest->in_flight = true;
-    queue_.push_back(earliest);
-    work_cv_.notify_one();
   }
 }
 
@@ -156,13 +160,17 @@ void ScrapeManager::WorkerLoop() {
       queue_.pop_front();
     }
     RunScrape(entry);
+    bool wake_scheduler = false;
     {
       std::lock_guard lock(mutex_);
       entry->in_flight = false;
       entry->attempted = true;
       UpdateReadiness();
+      // The scheduler skipped this target while it was in flight; it only needs waking when the
+      // target is due before the time it already plans to wake up.
+      wake_scheduler = entry->next_due < planned_wake_;
     }
-    schedule_cv_.notify_all();
+    if (wake_scheduler) schedule_cv_.notify_all();
   }
 }
 

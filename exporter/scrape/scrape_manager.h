@@ -84,6 +84,9 @@ class ScrapeManager {
   std::condition_variable work_cv_;
   std::map<std::string, std::shared_ptr<Entry>> entries_;
   std::deque<std::shared_ptr<Entry>> queue_;
+  // When the scheduler plans to wake up next (guarded by mutex_).
+  std::chrono::steady_clock::time_point planned_wake_ =
+      std::chrono::steady_clock::time_point::min();
   bool running_ = false;
   bool stopping_ = false;
   bool ready_ = false;
