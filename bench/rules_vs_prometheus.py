@@ -271,7 +271,10 @@ def run_prometheus(args, rule_file, tsdb, work, end_ms, expect, rounds_wanted):
                 pass
             elif cpu_start is None:
                 done = [iterations[g] - missed.get(g, 0) - warm_from.get(g, 0) for g in iterations]
-                if done and min(done) >= args.warmup + 1 and idle:
+                # A Prometheus busier than the interval is never idle: start anyway, one round
+                # later, rather than let the data age out of the lookback while waiting.
+                if done and (min(done) >= args.warmup + 1 and idle or min(done) >= args.warmup + 2):
+                    approximate = not idle
                     cpu_start = proc_cpu_seconds(proc.pid)
                     last_ts = dict(stamps)
                     completed = {g: 0 for g in stamps}
@@ -290,7 +293,7 @@ def run_prometheus(args, rule_file, tsdb, work, end_ms, expect, rounds_wanted):
                 if fewest >= rounds_wanted and (idle or fewest >= rounds_wanted + 2):
                     # Never idle: a round takes longer than the interval; the CPU figure is then
                     # only as good as the rounds are many.
-                    approximate = not idle
+                    approximate = approximate or not idle
                     cpu_end = proc_cpu_seconds(proc.pid)
                     break
             if time.time() > poll_deadline:
