@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target in BUILD_DIR for SECONDS each, seeded from fuzz/corpus/<target>.
+# FUZZ_SEED (default 1) fixes libFuzzer's random seed so a CI run can be replayed; set it to 0 for
+# a fresh seed each run when fuzzing for longer.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 build_dir="${1:-build-asan}"
@@ -12,7 +14,7 @@ for fuzzer in "$build_dir"/fuzz/fuzz_*; do
   work="$(mktemp -d)"
   seeds="fuzz/corpus/${name#fuzz_}"
   echo "fuzz: $name for ${seconds}s"
-  "$fuzzer" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 \
+  "$fuzzer" -seed="${FUZZ_SEED:-1}" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 \
     "$work" ${seeds:+$( [ -d "$seeds" ] && echo "$seeds")} 2>&1 | tail -n 12
   rm -rf "$work"
 done
