@@ -7,6 +7,22 @@
 
 namespace inferwatch::exporter::store {
 
+const std::vector<std::uint32_t>* ShortTermStore::NameEntry::PostingsFor(
+    const std::string& label, const std::string& value) const {
+  std::lock_guard lock(postings_mutex);
+  auto [it, inserted] = postings.try_emplace(label);
+  if (inserted) {
+    for (std::size_t i = 0; i < series.size(); ++i) {
+      const std::string_view found = series[i]->labels.Get(label);
+      if (!found.empty()) it->second[std::string(found)].push_back(static_cast<std::uint32_t>(i));
+    }
+  }
+  // Readers hold the store's shared lock, so nothing rebuilds or drops these while they iterate;
+  // unordered_map keeps element addresses when other labels are added.
+  auto values = it->second.find(value);
+  return values == it->second.end() ? nullptr : &values->second;
+}
+
 void ShortTermStore::SetOptions(Options options) {
   std::unique_lock lock(mutex_);
   options_ = options;
@@ -47,8 +63,9 @@ ShortTermStore::Series& ShortTermStore::FindOrCreate(rules::Labels& labels, std:
   by_hash_.emplace(hash, std::move(owned));
   const std::string_view name = series.labels.MetricName();
   auto by_name = by_name_.find(name);
-  if (by_name == by_name_.end()) by_name = by_name_.emplace(std::string(name), NameEntry{}).first;
+  if (by_name == by_name_.end()) by_name = by_name_.try_emplace(std::string(name)).first;
   NameEntry& entry = by_name->second;
+  entry.postings.clear();
   if (entry.sorted_prefix == entry.series.size()) unsorted_.push_back(&entry);
   entry.series.push_back(&series);
   return series;
@@ -147,6 +164,7 @@ void ShortTermStore::Compact(std::int64_t now_ms) {
     if (!removed.empty()) {
       std::erase_if(entry.series, is_removed);  // keeps the label order
       entry.sorted_prefix = entry.series.size();
+      entry.postings.clear();
     }
     it = entry.series.empty() ? by_name_.erase(it) : std::next(it);
   }
@@ -171,26 +189,41 @@ void ShortTermStore::Select(std::span<const rules::LabelMatcher> matchers, std::
       name_matchers.push_back(&matcher);
     }
   }
+  // The first equality matcher on a label other than the name picks the series through postings.
+  const rules::LabelMatcher* indexed = nullptr;
+  for (const auto* matcher : label_matchers) {
+    if (matcher->type == rules::MatchType::kEqual && !matcher->value.empty()) {
+      indexed = matcher;
+      break;
+    }
+  }
+  auto visit_series = [&](const Series* series) {
+    const bool matches = std::all_of(
+        label_matchers.begin(), label_matchers.end(),
+        [&](const auto* matcher) { return matcher->Matches(series->labels.Get(matcher->name)); });
+    if (!matches) return;
+    const auto& points = series->points;
+    auto first =
+        std::lower_bound(points.begin(), points.end(), mint_ms,
+                         [](const rules::SamplePoint& p, std::int64_t t) { return p.t_ms < t; });
+    auto last =
+        std::upper_bound(first, points.end(), maxt_ms,
+                         [](std::int64_t t, const rules::SamplePoint& p) { return t < p.t_ms; });
+    if (first == last) return;
+    visit(series->labels,
+          std::span<const rules::SamplePoint>(&*first, static_cast<std::size_t>(last - first)));
+  };
   auto visit_entry = [&](std::string_view name, const NameEntry& entry) {
     for (const auto* matcher : name_matchers) {
       if (!matcher->Matches(name)) return;
     }
-    for (const Series* series : entry.series) {
-      const bool matches = std::all_of(
-          label_matchers.begin(), label_matchers.end(),
-          [&](const auto* matcher) { return matcher->Matches(series->labels.Get(matcher->name)); });
-      if (!matches) continue;
-      const auto& points = series->points;
-      auto first =
-          std::lower_bound(points.begin(), points.end(), mint_ms,
-                           [](const rules::SamplePoint& p, std::int64_t t) { return p.t_ms < t; });
-      auto last =
-          std::upper_bound(first, points.end(), maxt_ms,
-                           [](std::int64_t t, const rules::SamplePoint& p) { return t < p.t_ms; });
-      if (first == last) continue;
-      visit(series->labels,
-            std::span<const rules::SamplePoint>(&*first, static_cast<std::size_t>(last - first)));
+    if (indexed != nullptr) {
+      if (const auto* positions = entry.PostingsFor(indexed->name, indexed->value)) {
+        for (const std::uint32_t position : *positions) visit_series(entry.series[position]);
+      }
+      return;
     }
+    for (const Series* series : entry.series) visit_series(series);
   };
   if (name_equal != nullptr) {
     auto it = by_name_.find(name_equal->value);

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <span>
 #include <string>
@@ -72,6 +73,15 @@ class ShortTermStore final : public rules::Storage {
   struct NameEntry {
     std::vector<Series*> series;
     std::size_t sorted_prefix = 0;
+    // Postings built on first use, per label name: value -> positions in `series`, ascending.
+    // Selections like llm_slo_burn_rate{slo="ttft",window="1h"} then touch their own series
+    // instead of every series of the name. Any change of `series` drops them; they are built
+    // under a shared lock, hence their own mutex.
+    using Postings = std::unordered_map<std::string, std::vector<std::uint32_t>>;
+    mutable std::mutex postings_mutex;
+    mutable std::unordered_map<std::string, Postings> postings;
+    const std::vector<std::uint32_t>* PostingsFor(const std::string& label,
+                                                  const std::string& value) const;
   };
   void SortNewSeries();
   void AppendPoint(Series& series, rules::SamplePoint point) const;

@@ -127,10 +127,9 @@ TEST_CASE("current series come out in label order whatever the order they arrive
   db.AppendBatch("t1", {{Series("m", "c:1"), {1000, 1}}, {Series("m", "a:1"), {1000, 2}}}, 1000);
   db.Compact(1000);  // sorts what is there
   db.AppendBatch("t2", {{Series("m", "b:1"), {1000, 3}}, {Series("l", "z:1"), {1000, 4}}}, 1000);
-  CHECK(Current(db, 1000) == std::vector<std::string>{"l{target=\"z:1\"}=4.000000",
-                                                      "m{target=\"a:1\"}=2.000000",
-                                                      "m{target=\"b:1\"}=3.000000",
-                                                      "m{target=\"c:1\"}=1.000000"});
+  CHECK(Current(db, 1000) ==
+        std::vector<std::string>{"l{target=\"z:1\"}=4.000000", "m{target=\"a:1\"}=2.000000",
+                                 "m{target=\"b:1\"}=3.000000", "m{target=\"c:1\"}=1.000000"});
 }
 
 TEST_CASE("a source keeps working after compaction dropped some of its series", "[store]") {
@@ -148,4 +147,37 @@ TEST_CASE("a source keeps working after compaction dropped some of its series", 
   CHECK(Current(db, 81'000) == std::vector<std::string>{"b{target=\"x:1\"}=5.000000"});
   db.MarkSourceStale("t1", 82'000);
   CHECK(Current(db, 82'000).empty());
+}
+
+TEST_CASE("equality selections stay exact as series come and go", "[store]") {
+  store::ShortTermStore db({std::chrono::milliseconds(10'000), 64, 1min});
+  auto labels = [](const std::string& slo, const std::string& target) {
+    return rules::Labels({{"__name__", "burn"}, {"slo", slo}, {"target", target}});
+  };
+  auto selected = [&](const std::string& slo) {
+    std::vector<rules::LabelMatcher> matchers = {{rules::MatchType::kEqual, "__name__", "burn", {}},
+                                                 {rules::MatchType::kEqual, "slo", slo, {}}};
+    std::vector<std::string> out;
+    db.Select(matchers, 0, 1 << 30,
+              [&](const rules::Labels& l, std::span<const rules::SamplePoint>) {
+                out.push_back(std::string(l.Get("target")));
+              });
+    return out;
+  };
+  db.AppendBatch("t", {{labels("ttft", "b"), {1000, 1}}, {labels("itl", "a"), {1000, 1}}}, 1000);
+  CHECK(selected("ttft") == std::vector<std::string>{"b"});
+  // A new series sorts before the indexed one: positions shift, the answer must not.
+  db.AppendBatch("t2", {{labels("ttft", "a"), {2000, 1}}}, 2000);
+  CHECK(selected("ttft") == std::vector<std::string>{"a", "b"});
+  CHECK(selected("itl") == std::vector<std::string>{"a"});
+  CHECK(selected("e2e").empty());
+  // "t" stops reporting; compaction drops its series once they are old and ended.
+  db.AppendBatch("t", {}, 3000);
+  for (int i = 3; i <= 70; ++i) {
+    db.AppendBatch("t2", {{labels("ttft", "a"), {i * 1000, 1}}}, i * 1000);
+  }
+  db.Compact(70'000);
+  CHECK(db.SeriesCount() == 1);
+  CHECK(selected("ttft") == std::vector<std::string>{"a"});
+  CHECK(selected("itl").empty());
 }
