@@ -20,6 +20,8 @@ constexpr std::string_view kRuntimePrefixes[] = {"process_", "python_", "go_", "
 
 constexpr int kDerivedPriority = -100;  // a reported series always beats a derived one
 
+constexpr std::string_view kUnknownVersion = "unknown";
+
 bool HasPrefix(std::string_view name, std::span<const std::string> prefixes) {
   return std::any_of(prefixes.begin(), prefixes.end(),
                      [&](const std::string& p) { return name.starts_with(p); });
@@ -399,7 +401,9 @@ class NormalizeHandler final : public parsers::SampleHandler {
     for (const auto& rule : table.versions) {
       if (RuleHolds(rule, engine, std::nullopt)) return rule.value;
     }
-    return {};
+    // Said outright rather than left blank, so a dashboard can tell "not detectable from this
+    // payload" from a missing info series; never a guess.
+    return std::string(kUnknownVersion);
   }
 
   std::string DetectVariant(const EngineTable& table, std::size_t engine) const {

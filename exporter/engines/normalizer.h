@@ -35,10 +35,11 @@ struct NormalizeInput {
 };
 
 struct NormalizeResult {
-  std::string engine, version;               // detected (or configured) engine and version
-  std::vector<CanonicalSample> samples;      // canonical llm_* series (incl. llm_engine_info)
-  std::size_t raw_samples = 0;               // samples in the payload
-  std::size_t unmapped_series = 0;           // engine series that matched no mapping
+  std::string engine;                    // detected (or configured) engine
+  std::string version;                   // detected version; "unknown" when the payload cannot tell
+  std::vector<CanonicalSample> samples;  // canonical llm_* series (incl. llm_engine_info)
+  std::size_t raw_samples = 0;           // samples in the payload
+  std::size_t unmapped_series = 0;       // engine series that matched no mapping
   std::optional<parsers::ParseError> error;  // set => the scrape failed; samples empty
 };
 

@@ -142,6 +142,7 @@ TEST_CASE("SGLang fixture: scheduler labels kept, retractions as preemptions",
   const NormalizeResult r = NormalizeText(ReadFixture("sglang.prom"));
   REQUIRE_FALSE(r.error);
   CHECK(r.engine == "sglang");
+  CHECK(r.version == "unknown");  // no version label, info series or dated rename
   const std::string model = "meta-llama/Llama-3.1-8B-Instruct";
   const testing::Matchers scheduler{{"model", model},
                                     {"engine_type", "unified"},
@@ -165,6 +166,7 @@ TEST_CASE("SGLang fixture: scheduler labels kept, retractions as preemptions",
   const auto info = Select(r, "llm_engine_info");
   REQUIRE(info.size() == 1);
   CHECK(info[0]->labels.Get("max_total_num_tokens") == "469806");
+  CHECK(info[0]->labels.Get("version") == "unknown");
   CHECK(info[0]->labels.Get("model") == model);
   // Single lines with no canonical series: cache_hit_rate gen_throughput is_cuda_graph
   // new_token_ratio num_grammar_queue_reqs num_retracted_reqs num_so_requests_total
@@ -178,6 +180,7 @@ TEST_CASE("Triton/TensorRT-LLM fixture: selector labels, µs counters and ms his
   const NormalizeResult r = NormalizeText(ReadFixture("triton-trtllm.prom"));
   REQUIRE_FALSE(r.error);
   CHECK(r.engine == "triton");
+  CHECK(r.version == "unknown");  // the `version` label is the model's, not Triton's
   const testing::Matchers trt{{"model", "tensorrt_llm"}, {"model_version", "1"}};
   CHECK(Value(r, "llm_requests_running", trt) == 48);  // scheduled, not active
   CHECK(Value(r, "llm_batch_size", trt) == 48);
@@ -206,6 +209,7 @@ TEST_CASE("Triton/TensorRT-LLM fixture: selector labels, µs counters and ms his
   CHECK(info[0]->labels.Get("block_size") == "64");
   CHECK(info[0]->labels.Get("num_gpu_blocks") == "6240");
   CHECK(info[0]->labels.Get("max_batch_size") == "64");
+  CHECK(info[0]->labels.Get("version") == "unknown");
   CHECK(Select(r, "llm_engine_info").size() == 4);  // one per Triton model
   const std::size_t unmapped = 1 /*request_type=context*/ + 2 /*kv blocks used, free*/ +
                                3 /*runtime_memory*/ + 4 /*inflight_batcher*/ + 2 /*general*/ +
@@ -219,14 +223,16 @@ TEST_CASE("llama.cpp fixture: unlabelled counters and gauges", "[engines][llamac
   const NormalizeResult r = NormalizeText(ReadFixture("llamacpp.prom"));
   REQUIRE_FALSE(r.error);
   CHECK(r.engine == "llamacpp");
-  CHECK(r.version.empty());
+  CHECK(r.version == "unknown");
   CHECK(Value(r, "llm_requests_running") == 3);
   CHECK(Value(r, "llm_requests_waiting") == 1);
   CHECK(Value(r, "llm_prompt_tokens_total") == 2.84331e+06);
   CHECK(Value(r, "llm_generation_tokens_total") == 912744);
   CHECK(Value(r, "llm_batch_size") == 3.02741);
   CHECK(Select(r, "llm_kv_cache_usage_ratio").empty());  // newer builds dropped it
-  CHECK(Select(r, "llm_engine_info").size() == 1);
+  const auto info = Select(r, "llm_engine_info");
+  REQUIRE(info.size() == 1);
+  CHECK(info[0]->labels.Get("version") == "unknown");
   CHECK(r.unmapped_series == 6);  // n_decode, n_tokens_max, 2 throughput gauges, 2 seconds
 }
 

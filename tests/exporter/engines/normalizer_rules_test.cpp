@@ -55,6 +55,29 @@ TEST_CASE("SGLang's sglang_ prefix spelling maps like sglang:", "[engines][sglan
   CHECK(Value(r, "llm_inter_token_latency_seconds_sum", {{"model", "m"}}) == 1.5);
 }
 
+TEST_CASE("an old spelling without a dated rename reports version unknown, not a guess",
+          "[engines][sglang][llamacpp]") {
+  const NormalizeResult old_sglang = NormalizeText(
+      "sglang_num_running_reqs{model_name=\"m\"} 3\n"
+      "sglang_time_per_output_token_seconds_sum{model_name=\"m\"} 1.5\n");
+  REQUIRE_FALSE(old_sglang.error);
+  CHECK(old_sglang.version == "unknown");
+  CHECK(Value(old_sglang, "llm_engine_info", {{"version", "unknown"}}) == 1);
+
+  // An old llama.cpp build still exposing the KV gauges has no build number in its payload.
+  const NormalizeResult old_llamacpp = NormalizeText(
+      "llamacpp:kv_cache_usage_ratio 0.5\n"
+      "llamacpp:kv_cache_tokens 1024\n");
+  REQUIRE_FALSE(old_llamacpp.error);
+  CHECK(old_llamacpp.engine == "llamacpp");
+  CHECK(old_llamacpp.version == "unknown");
+
+  // Without a detected engine there is no version to speak of.
+  const NormalizeResult none = NormalizeText("some_other_metric 1\n");
+  CHECK(none.engine.empty());
+  CHECK(none.version.empty());
+}
+
 TEST_CASE("SGLang's cache_config_info labels land on llm_engine_info", "[engines][sglang]") {
   const NormalizeResult r = NormalizeText(
       "sglang:cache_config_info{num_pages=\"29362\",page_size=\"16\"} 1.0\n"
