@@ -55,6 +55,50 @@ TEST_CASE("SGLang's sglang_ prefix spelling maps like sglang:", "[engines][sglan
   CHECK(Value(r, "llm_inter_token_latency_seconds_sum", {{"model", "m"}}) == 1.5);
 }
 
+TEST_CASE("trtllm-serve's trtllm_* names map as the Triton engine, variant trtllm-serve",
+          "[engines][triton]") {
+  // Names from the catalog's trtllm-serve list (/prometheus/metrics); values made up.
+  const NormalizeResult r = NormalizeText(
+      "# TYPE trtllm_num_requests_waiting gauge\n"
+      "trtllm_num_requests_waiting 7\n"
+      "# TYPE trtllm_num_requests_running gauge\n"
+      "trtllm_num_requests_running 24\n"
+      "# TYPE trtllm_kv_cache_utilization gauge\n"
+      "trtllm_kv_cache_utilization 0.375\n"
+      "trtllm_kv_cache_tokens_per_block 32\n"
+      "trtllm_kv_cache_max_blocks 8192\n"
+      "trtllm_kv_cache_free_blocks 5120\n"
+      "trtllm_kv_cache_used_blocks 3072\n"
+      "trtllm_kv_cache_hit_rate 0.42\n"
+      "# TYPE trtllm_request_success_total counter\n"
+      "trtllm_request_success_total 1234\n"
+      "trtllm_gpu_memory_usage_bytes 6.4e+10\n"
+      "trtllm_cpu_memory_usage_bytes 1.2e+09\n"
+      "trtllm_pinned_memory_usage_bytes 5.0e+08\n");
+  REQUIRE_FALSE(r.error);
+  CHECK(r.engine == "triton");
+  CHECK(r.version == "unknown");
+  CHECK(Value(r, "llm_requests_waiting") == 7);
+  CHECK(Value(r, "llm_requests_running") == 24);
+  CHECK(Value(r, "llm_batch_size") == 24);
+  CHECK(Value(r, "llm_kv_cache_usage_ratio") == 0.375);
+  CHECK(Value(r, "llm_requests_total", {{"outcome", "success"}}) == 1234);
+  const auto info = Select(r, "llm_engine_info");
+  REQUIRE(info.size() == 1);
+  CHECK(info[0]->labels.Get("variant") == "trtllm-serve");
+  CHECK(info[0]->labels.Get("block_size") == "32");
+  CHECK(info[0]->labels.Get("num_gpu_blocks") == "8192");
+  // free/used blocks, the hit-rate gauge and three memory gauges have no canonical series.
+  CHECK(r.unmapped_series == 6);
+  CHECK(r.raw_samples == 12);
+
+  // Forced to triton, a trtllm-serve payload is still understood.
+  const NormalizeResult forced = NormalizeText("trtllm_num_requests_running 2\n", "triton");
+  REQUIRE_FALSE(forced.error);
+  CHECK(Value(forced, "llm_requests_running") == 2);
+  CHECK(Value(forced, "llm_engine_info", {{"variant", "trtllm-serve"}}) == 1);
+}
+
 TEST_CASE("an old spelling without a dated rename reports version unknown, not a guess",
           "[engines][sglang][llamacpp]") {
   const NormalizeResult old_sglang = NormalizeText(
