@@ -99,6 +99,30 @@ TEST_CASE("trtllm-serve's trtllm_* names map as the Triton engine, variant trtll
   CHECK(Value(forced, "llm_engine_info", {{"variant", "trtllm-serve"}}) == 1);
 }
 
+TEST_CASE("vllm:lora_requests_info stays unmapped: no canonical LoRA series, no info churn",
+          "[engines][vllm]") {
+  // Shape per the catalog (F9): value = unix time, comma-separated adapter lists in labels, no
+  // model_name or engine label.
+  const NormalizeResult r = NormalizeText(
+      "vllm:num_requests_running{engine=\"0\",model_name=\"m\"} 2.0\n"
+      "# TYPE vllm:lora_requests_info gauge\n"
+      "vllm:lora_requests_info{max_lora=\"4\",running_lora_adapters=\"sql,chat\","
+      "waiting_lora_adapters=\"\"} 1.7489605120e+09\n"
+      "vllm:lora_requests_info{max_lora=\"4\",running_lora_adapters=\"sql\","
+      "waiting_lora_adapters=\"chat\"} 1.7489605110e+09\n");
+  REQUIRE_FALSE(r.error);
+  CHECK(r.engine == "vllm");
+  CHECK(r.unmapped_series == 2);
+  const auto info = Select(r, "llm_engine_info");
+  REQUIRE(info.size() == 1);
+  CHECK_FALSE(info[0]->labels.Has("max_lora"));
+  CHECK_FALSE(info[0]->labels.Has("running_lora_adapters"));
+  for (const auto& sample : r.samples) {
+    CHECK_FALSE(sample.labels.Has("running_lora_adapters"));
+    CHECK(sample.value != 1.7489605120e+09);
+  }
+}
+
 TEST_CASE("an old spelling without a dated rename reports version unknown, not a guess",
           "[engines][sglang][llamacpp]") {
   const NormalizeResult old_sglang = NormalizeText(
