@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <prometheus/text_serializer.h>
 
+#include "exporter/engines/canonical_series.h"
+
 namespace inferwatch::exporter::server {
 namespace {
 
@@ -76,6 +78,18 @@ void AppendHeader(std::string& out, std::string_view family, std::string_view ty
   out += family;
   out += ' ';
   out += type;
+  out += '\n';
+}
+
+// HELP for store families comes from the canonical table; a family it does not name (a rule's
+// own recording series) gets none rather than a made-up text. `lookup` is the text-format name.
+void AppendCanonicalHelp(std::string& out, std::string_view family, std::string_view lookup) {
+  const std::string help = CanonicalHelp(lookup);
+  if (help.empty()) return;
+  out += "# HELP ";
+  out += family;
+  out += ' ';
+  out += help;
   out += '\n';
 }
 
@@ -269,10 +283,12 @@ void WriteStore(const store::ShortTermStore& store, std::int64_t now_ms, bool op
     const bool counter = HasSuffix(name, "_total");
     std::string_view family = name;
     if (counter && openmetrics) family.remove_suffix(6);
+    AppendCanonicalHelp(out, family, name);
     AppendHeader(out, family, counter ? "counter" : "gauge");
     for (const auto& point : points) AppendSample(out, name, point.labels, "", "", point.value);
   }
   for (auto& [family, series_by_labels] : histograms) {
+    AppendCanonicalHelp(out, family, family);
     AppendHeader(out, family, "histogram");
     for (auto& [key, series] : series_by_labels) {
       std::sort(series.buckets.begin(), series.buckets.end(),

@@ -2,6 +2,9 @@
 // the file and line.
 #include <catch2/catch.hpp>
 
+#include "exporter/engines/builtin_tables.h"
+#include "exporter/engines/canonical_series.h"
+#include "exporter/engines/engine_tables.h"
 #include "tests/exporter/engines/normalize_helpers.h"
 
 namespace inferwatch::exporter {
@@ -17,6 +20,23 @@ NormalizeResult Run(const Normalizer& normalizer, std::string_view body) {
   in.target = "h:1";
   in.configured_engine = "auto";
   return normalizer.Normalize(in);
+}
+
+TEST_CASE("every series the shipped tables produce is canonical and has HELP text", "[engines]") {
+  std::vector<EngineTables::Source> sources;
+  for (const auto& [name, text] : BuiltinTableTexts()) {
+    sources.push_back({std::string(name), std::string(text)});
+  }
+  const EngineTables tables(sources);
+  for (const auto& mapping : tables.metrics()) {
+    INFO(mapping.target);
+    CHECK_FALSE(CanonicalHelp(mapping.target).empty());
+    if (const CanonicalSeries* series = FindCanonicalSeries(mapping.target)) {
+      CHECK(mapping.histogram == (series->type == CanonicalType::kHistogram));
+    }
+  }
+  for (const auto& derived : tables.derived()) CHECK_FALSE(CanonicalHelp(derived.target).empty());
+  CHECK_FALSE(CanonicalHelp("llm_engine_info").empty());
 }
 
 TEST_CASE("a new engine is a table: conversions, label value maps, versions", "[engines]") {
