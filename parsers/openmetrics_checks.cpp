@@ -15,7 +15,8 @@ ParseError At(std::size_t line, std::string reason) {
   return ParseError{line, 1, std::move(reason)};
 }
 
-constexpr std::size_t kNoLabel = static_cast<std::size_t>(-1);
+constexpr std::size_t kNoLabel = ParsedSample::kNoIndex;
+constexpr std::size_t kMaxCachedBounds = 64;
 constexpr uint64_t kGroupSeed = 0x6a09e667f3bcc909ULL;
 
 std::size_t FindLabel(std::span<const Label> labels, std::string_view name) {
@@ -60,6 +61,18 @@ void AppendEscaped(std::string& out, std::string_view value) {
     } else {
       out.push_back(c);
     }
+  }
+}
+
+// The bytes of a text of at most 16 bytes as two words, read without going past its end: texts
+// of one size are equal exactly when their keys are (the loads cover every byte).
+void ShortTextKey(std::string_view text, uint64_t (&key)[2]) {
+  if (text.size() >= 8) {
+    std::memcpy(&key[0], text.data(), 8);
+    std::memcpy(&key[1], text.data() + text.size() - 8, 8);
+  } else {
+    key[0] = LoadTail(text.data(), text.size());
+    key[1] = 0;
   }
 }
 
@@ -152,6 +165,33 @@ void GenerationalHashSet::Grow() {
   }
 }
 
+std::optional<double> OpenMetricsChecker::BucketBound(std::string_view text) {
+  if (text.size() > 16) return ParseBound(text);
+  uint64_t key[2];
+  ShortTextKey(text, key);
+  auto same = [&key, &text](const CachedBound& cached) {
+    return cached.size == text.size() && cached.key[0] == key[0] && cached.key[1] == key[1];
+  };
+  if (bound_cursor_ < bounds_.size() && same(bounds_[bound_cursor_])) {
+    return bounds_[bound_cursor_++].value;
+  }
+  // The first bucket of a group that follows another group's buckets directly.
+  if (!bounds_.empty() && same(bounds_[0])) {
+    bound_cursor_ = 1;
+    return bounds_[0].value;
+  }
+  const auto bound = ParseBound(text);
+  if (!bound || bound_cursor_ >= kMaxCachedBounds) return bound;
+  const CachedBound cached{{key[0], key[1]}, text.size(), *bound};
+  if (bound_cursor_ < bounds_.size()) {
+    bounds_[bound_cursor_] = cached;
+  } else {
+    bounds_.push_back(cached);
+  }
+  ++bound_cursor_;
+  return bound;
+}
+
 uint64_t OpenMetricsChecker::GroupHash(const ParsedSample& sample, std::size_t skip) {
   // The group is identified by canonical text: the labels other than `skip`, sorted by name,
   // written `name="value"` (value escaped) and joined by ','. Exporters usually write labels
@@ -161,11 +201,14 @@ uint64_t OpenMetricsChecker::GroupHash(const ParsedSample& sample, std::size_t s
   const std::span<const Label> labels = sample.labels;
   const std::size_t size = labels.size();
   bool in_place = sample.labels_escaped_canonically && sample.labels_end != nullptr;
-  const Label* previous = nullptr;
-  for (std::size_t i = 0; in_place && i < size; ++i) {
-    if (i == skip) continue;
-    if (previous != nullptr && !NameLess(previous->name, labels[i].name)) in_place = false;
-    previous = &labels[i];
+  if (in_place && !sample.labels_sorted) {
+    // Unsorted only because of the skipped label (prometheus_client writes `le` last)?
+    const Label* previous = nullptr;
+    for (std::size_t i = 0; in_place && i < size; ++i) {
+      if (i == skip) continue;
+      if (previous != nullptr && !NameLess(previous->name, labels[i].name)) in_place = false;
+      previous = &labels[i];
+    }
   }
   if (in_place) {
     const std::size_t kept = size - (skip < size ? 1 : 0);
@@ -225,6 +268,7 @@ void OpenMetricsChecker::StartFamily(std::string_view name, MetricType type) {
   previous_in_place_ = false;
   seen_groups_.Clear();
   histogram_ = HistogramGroup{};
+  bound_cursor_ = 0;
 }
 
 std::optional<ParseError> OpenMetricsChecker::CheckSample(const ParsedSample& sample,
@@ -241,14 +285,16 @@ std::optional<ParseError> OpenMetricsChecker::CheckSample(const ParsedSample& sa
   }
   double bucket_bound = 0;
   if (suffix == "_bucket") {
-    skip = FindLabel(sample.labels, "le");
-    const auto bound = skip != kNoLabel ? ParseBound(sample.labels[skip].value) : std::nullopt;
+    skip = sample.le_index;
+    const auto bound = skip != kNoLabel ? BucketBound(sample.labels[skip].value) : std::nullopt;
     if (!bound) return At(line, "histogram bucket needs an \"le\" label holding a number");
     bucket_bound = *bound;
+  } else {
+    bound_cursor_ = 0;  // a group's buckets end at its _count or _sum
   }
   const bool quantile_sample = type_ == MetricType::kSummary && suffix.empty();
   if (quantile_sample) {
-    skip = FindLabel(sample.labels, "quantile");
+    skip = sample.quantile_index;
     const auto quantile = skip != kNoLabel ? ParseBound(sample.labels[skip].value) : std::nullopt;
     if (!quantile || *quantile < 0 || *quantile > 1) {
       return At(line, "summary quantile sample needs a \"quantile\" label between 0 and 1");

@@ -73,6 +73,8 @@ class OpenMetricsChecker {
                                                  std::string_view suffix, uint64_t group,
                                                  double bucket_bound, std::size_t line);
   std::optional<ParseError> FinishHistogramGroup();
+  // ParseBound for a bucket's `le`, remembered by the bucket's position in its run of buckets.
+  std::optional<double> BucketBound(std::string_view text);
   // Hash of the sample's series group: its labels without the one at index `skip` (none when
   // out of range), independent of label order and of how values were escaped.
   uint64_t GroupHash(const ParsedSample& sample, std::size_t skip);
@@ -92,6 +94,16 @@ class OpenMetricsChecker {
   std::string_view previous_text_[2];
   std::string canonical_;  // reused buffer for group text that is not in one piece in the line
   std::vector<std::size_t> order_;
+  // The groups of a histogram (and most histograms of a payload) repeat the same few `le`
+  // texts in the same order, so comparing the text with the bound parsed at the same position
+  // last time is cheaper than parsing it. Keys, not views: a value may lie in a per-line buffer.
+  struct CachedBound {
+    uint64_t key[2];  // the text's bytes (at most 16), see ShortTextKey
+    std::size_t size;
+    double value;
+  };
+  std::vector<CachedBound> bounds_;
+  std::size_t bound_cursor_ = 0;
 };
 
 }  // namespace inferwatch::parsers

@@ -55,6 +55,21 @@ TEST_CASE("malformed payloads report the first error with its location", "[parse
        "histogram bucket counts must be cumulative (this one is lower than the one before)"},
       {kOm, "# TYPE a histogram\na_bucket{le=\"1\"} 2\n# EOF\n", 2, 1,
        "histogram \"a\" has no +Inf bucket"},
+      // Bucket bounds are remembered by position between groups: a text that differs from the
+      // remembered one (in its last bytes, or in spelling) is parsed again.
+      {kOm,
+       "# TYPE a histogram\na_bucket{le=\"0.1000000000051\"} 0\na_bucket{le=\"+Inf\"} 0\n"
+       "a_count 0\na_sum 0\na_bucket{b=\"x\",le=\"0.1000000000059\"} 0\n"
+       "a_bucket{b=\"x\",le=\"0.1000000000055\"} 0\n# EOF\n",
+       7, 1, "histogram buckets must be in increasing order of \"le\""},
+      {kOm,
+       "# TYPE a histogram\na_bucket{le=\"1\"} 0\na_bucket{le=\"+Inf\"} 0\n"
+       "a_bucket{b=\"x\",le=\"2\"} 0\na_bucket{b=\"x\",le=\"1\"} 0\n# EOF\n",
+       5, 1, "histogram buckets must be in increasing order of \"le\""},
+      {kOm,
+       "# TYPE a histogram\na_bucket{le=\"+Inf\"} 0\na_count 0\na_sum 0\n"
+       "a_bucket{b=\"x\",le=\"Inf\"} 0\n# EOF\n",
+       5, 1, "histogram bucket needs an \"le\" label holding a number"},
       {kOm, "a 1\nb 1\na 2\n# EOF\n", 3, 1,
        "metric family \"a\" clashes with an earlier family (name \"a\"); the samples of a family "
        "must be contiguous"},
