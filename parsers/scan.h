@@ -16,23 +16,43 @@
 
 namespace inferwatch::parsers::scan {
 
-#if defined(INFERWATCH_SCAN_SSE2)
 namespace detail {
 
+#if defined(INFERWATCH_SCAN_SSE2)
 inline __m128i Load(const char* p) {
   return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
 }
 
-inline unsigned Mask(__m128i matches) {
-  return static_cast<unsigned>(_mm_movemask_epi8(matches));
+// One bit per byte of `bytes` that equals a byte of `a` or of `b`.
+inline unsigned Matches(__m128i bytes, __m128i a, __m128i b) {
+  return static_cast<unsigned>(
+      _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(bytes, a), _mm_cmpeq_epi8(bytes, b))));
 }
 
 inline const char* Clamp(const char* found, const char* end) {
   return found < end ? found : end;
 }
+#endif
+
+// First `a` or `b` in [p, end): 16 bytes per step while a whole block is readable, then bytes.
+inline const char* FindEither(const char* p, const char* end, const char* limit, char a, char b) {
+#if defined(INFERWATCH_SCAN_SSE2)
+  const __m128i wanted_a = _mm_set1_epi8(a);
+  const __m128i wanted_b = _mm_set1_epi8(b);
+  while (p < end && p + 16 <= limit) {
+    const unsigned found = Matches(Load(p), wanted_a, wanted_b);
+    if (found != 0) return Clamp(p + __builtin_ctz(found), end);
+    p += 16;
+  }
+  if (p > end) return end;
+#else
+  (void)limit;
+#endif
+  while (p < end && *p != a && *p != b) ++p;
+  return p;
+}
 
 }  // namespace detail
-#endif
 
 // First '"' or '\\' in [p, end).
 inline const char* FindQuoteOrBackslash(const char* p, const char* end, const char* limit) {
@@ -42,48 +62,18 @@ inline const char* FindQuoteOrBackslash(const char* p, const char* end, const ch
   // Two blocks per branch: most values are under 32 bytes, and a loop exit that depends on the
   // value's length is a branch the CPU mispredicts.
   while (p < end && p + 32 <= limit) {
-    const __m128i low = detail::Load(p);
-    const __m128i high = detail::Load(p + 16);
-    const unsigned found =
-        detail::Mask(_mm_or_si128(_mm_cmpeq_epi8(low, quote), _mm_cmpeq_epi8(low, backslash))) |
-        detail::Mask(_mm_or_si128(_mm_cmpeq_epi8(high, quote), _mm_cmpeq_epi8(high, backslash)))
-            << 16;
+    const unsigned found = detail::Matches(detail::Load(p), quote, backslash) |
+                           detail::Matches(detail::Load(p + 16), quote, backslash) << 16;
     if (found != 0) return detail::Clamp(p + __builtin_ctz(found), end);
     p += 32;
   }
-  while (p < end && p + 16 <= limit) {
-    const __m128i bytes = detail::Load(p);
-    const unsigned found =
-        detail::Mask(_mm_or_si128(_mm_cmpeq_epi8(bytes, quote), _mm_cmpeq_epi8(bytes, backslash)));
-    if (found != 0) return detail::Clamp(p + __builtin_ctz(found), end);
-    p += 16;
-  }
-  if (p > end) return end;
-#else
-  (void)limit;
 #endif
-  while (p < end && *p != '"' && *p != '\\') ++p;
-  return p;
+  return detail::FindEither(p, end, limit, '"', '\\');
 }
 
 // First ' ' (or, with `tab`, ' ' or '\t') in [p, end).
 inline const char* FindBlank(const char* p, const char* end, const char* limit, bool tab) {
-#if defined(INFERWATCH_SCAN_SSE2)
-  const __m128i space = _mm_set1_epi8(' ');
-  const __m128i tabs = _mm_set1_epi8(tab ? '\t' : ' ');
-  while (p < end && p + 16 <= limit) {
-    const __m128i bytes = detail::Load(p);
-    const unsigned found =
-        detail::Mask(_mm_or_si128(_mm_cmpeq_epi8(bytes, space), _mm_cmpeq_epi8(bytes, tabs)));
-    if (found != 0) return detail::Clamp(p + __builtin_ctz(found), end);
-    p += 16;
-  }
-  if (p > end) return end;
-#else
-  (void)limit;
-#endif
-  while (p < end && *p != ' ' && !(tab && *p == '\t')) ++p;
-  return p;
+  return detail::FindEither(p, end, limit, ' ', tab ? '\t' : ' ');
 }
 
 }  // namespace inferwatch::parsers::scan
