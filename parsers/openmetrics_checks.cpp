@@ -84,10 +84,9 @@ std::optional<double> ParseBound(std::string_view text) {
   return value;
 }
 
-bool IsCounterLike(std::string_view suffix) {
-  return suffix == "_total" || suffix == "_sum" || suffix == "_count" || suffix == "_bucket" ||
-         suffix == "_gcount" || suffix == "_gsum";
-}
+constexpr uint32_t kCounterLike = SuffixBit(Suffix::kTotal) | SuffixBit(Suffix::kSum) |
+                                  SuffixBit(Suffix::kCount) | SuffixBit(Suffix::kBucket) |
+                                  SuffixBit(Suffix::kGCount) | SuffixBit(Suffix::kGSum);
 
 std::span<const std::string_view> NameSuffixes(MetricType type) {
   static constexpr std::string_view kCounter[] = {"", "_total", "_created"};
@@ -271,8 +270,7 @@ void OpenMetricsChecker::StartFamily(std::string_view name, MetricType type) {
   bound_cursor_ = 0;
 }
 
-std::optional<ParseError> OpenMetricsChecker::CheckSample(const ParsedSample& sample,
-                                                          std::string_view suffix,
+std::optional<ParseError> OpenMetricsChecker::CheckSample(const ParsedSample& sample, Suffix suffix,
                                                           std::size_t line) {
   const bool histogram_like =
       type_ == MetricType::kHistogram || type_ == MetricType::kGaugeHistogram;
@@ -284,7 +282,7 @@ std::optional<ParseError> OpenMetricsChecker::CheckSample(const ParsedSample& sa
     }
   }
   double bucket_bound = 0;
-  if (suffix == "_bucket") {
+  if (suffix == Suffix::kBucket) {
     skip = sample.le_index;
     const auto bound = skip != kNoLabel ? BucketBound(sample.labels[skip].value) : std::nullopt;
     if (!bound) return At(line, "histogram bucket needs an \"le\" label holding a number");
@@ -292,7 +290,7 @@ std::optional<ParseError> OpenMetricsChecker::CheckSample(const ParsedSample& sa
   } else {
     bound_cursor_ = 0;  // a group's buckets end at its _count or _sum
   }
-  const bool quantile_sample = type_ == MetricType::kSummary && suffix.empty();
+  const bool quantile_sample = type_ == MetricType::kSummary && suffix == Suffix::kNone;
   if (quantile_sample) {
     skip = sample.quantile_index;
     const auto quantile = skip != kNoLabel ? ParseBound(sample.labels[skip].value) : std::nullopt;
@@ -328,15 +326,16 @@ std::optional<ParseError> OpenMetricsChecker::CheckSample(const ParsedSample& sa
   }
   if (type_ == MetricType::kInfo && value != 1) return At(line, "info values must be 1");
   if (quantile_sample && value < 0) return At(line, "quantile values must not be negative");
-  if (IsCounterLike(suffix)) {
-    if (std::isnan(value))
-      return At(line, "counter-like sample " + std::string(suffix) + " is NaN");
-    if (value < 0 && suffix != "_gsum") {
-      return At(line, "counter-like sample " + std::string(suffix) + " is negative");
+  if ((kCounterLike & SuffixBit(suffix)) != 0) {
+    if (std::isnan(value)) {
+      return At(line, "counter-like sample " + std::string(SuffixText(suffix)) + " is NaN");
+    }
+    if (value < 0 && suffix != Suffix::kGSum) {
+      return At(line, "counter-like sample " + std::string(SuffixText(suffix)) + " is negative");
     }
   }
-  if (sample.has_exemplar && !((histogram_like && suffix == "_bucket") ||
-                               (type_ == MetricType::kCounter && suffix == "_total"))) {
+  if (sample.has_exemplar && !((histogram_like && suffix == Suffix::kBucket) ||
+                               (type_ == MetricType::kCounter && suffix == Suffix::kTotal))) {
     return At(line, "exemplars are allowed only on counter _total and histogram _bucket samples");
   }
   // For histograms the series group above (labels without "le") is also the bucket group.
@@ -345,8 +344,7 @@ std::optional<ParseError> OpenMetricsChecker::CheckSample(const ParsedSample& sa
 }
 
 std::optional<ParseError> OpenMetricsChecker::CheckHistogramSample(const ParsedSample& sample,
-                                                                   std::string_view suffix,
-                                                                   uint64_t group,
+                                                                   Suffix suffix, uint64_t group,
                                                                    double bucket_bound,
                                                                    std::size_t line) {
   HistogramGroup& state = histogram_;
@@ -362,7 +360,7 @@ std::optional<ParseError> OpenMetricsChecker::CheckHistogramSample(const ParsedS
     state.timestamp = sample.timestamp_seconds;
   }
   state.last_line = line;
-  if (suffix == "_bucket") {
+  if (suffix == Suffix::kBucket) {
     const double bound = bucket_bound;
     if (bound < 0) state.negative_buckets = true;
     if (state.has_bucket && bound <= state.last_bound) {
@@ -376,13 +374,13 @@ std::optional<ParseError> OpenMetricsChecker::CheckHistogramSample(const ParsedS
     state.has_bucket = true;
     state.last_bound = bound;
     state.last_bucket_value = sample.value;
-  } else if (suffix == "_count" || suffix == "_gcount") {
+  } else if (suffix == Suffix::kCount || suffix == Suffix::kGCount) {
     state.has_count = true;
     state.count = sample.value;
     state.count_line = line;
-  } else if (suffix == "_sum") {
+  } else if (suffix == Suffix::kSum) {
     state.has_sum = true;
-  } else if (suffix == "_gsum") {
+  } else if (suffix == Suffix::kGSum) {
     state.has_gsum = true;
     if (sample.value < 0) state.negative_gsum = true;
   }

@@ -12,6 +12,7 @@
 
 #include "parsers/exposition.h"
 #include "parsers/sample_line.h"
+#include "parsers/suffix.h"
 
 namespace inferwatch::parsers {
 
@@ -42,8 +43,8 @@ class OpenMetricsChecker {
   std::optional<ParseError> CheckNewFamilyName(std::string_view name, MetricType type,
                                                std::size_t line) const;
 
-  // `suffix` is what follows the family name in the sample name ("" for the family name itself).
-  std::optional<ParseError> CheckSample(const ParsedSample& sample, std::string_view suffix,
+  // `suffix` is what follows the family name in the sample name, one the family's type allows.
+  std::optional<ParseError> CheckSample(const ParsedSample& sample, Suffix suffix,
                                         std::size_t line);
 
   // Ends the current family: finishes its last histogram group and records its names so a later
@@ -69,9 +70,9 @@ class OpenMetricsChecker {
     std::size_t last_line = 0;
   };
 
-  std::optional<ParseError> CheckHistogramSample(const ParsedSample& sample,
-                                                 std::string_view suffix, uint64_t group,
-                                                 double bucket_bound, std::size_t line);
+  std::optional<ParseError> CheckHistogramSample(const ParsedSample& sample, Suffix suffix,
+                                                 uint64_t group, double bucket_bound,
+                                                 std::size_t line);
   std::optional<ParseError> FinishHistogramGroup();
   // ParseBound for a bucket's `le`, remembered by the bucket's position in its run of buckets.
   std::optional<double> BucketBound(std::string_view text);

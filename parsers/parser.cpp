@@ -6,6 +6,7 @@
 #include "parsers/exposition.h"
 #include "parsers/openmetrics_checks.h"
 #include "parsers/sample_line.h"
+#include "parsers/suffix.h"
 
 namespace inferwatch::parsers {
 namespace {
@@ -24,26 +25,6 @@ std::optional<MetricType> TypeFromName(std::string_view name, Format format) {
   if (name == "info") return MetricType::kInfo;
   if (name == "stateset") return MetricType::kStateSet;
   return std::nullopt;
-}
-
-// Which sample names belong to a family, by what follows the family name.
-bool SuffixBelongs(std::string_view suffix, MetricType type, Format format) {
-  const bool open_metrics = format == Format::kOpenMetrics;
-  switch (type) {
-    case MetricType::kCounter:
-      // 0.0.4 writes "# TYPE x_total counter" and TGI's counters have no suffix at all.
-      return suffix == "_total" || suffix == "_created" || (!open_metrics && suffix.empty());
-    case MetricType::kHistogram:
-      return suffix == "_bucket" || suffix == "_count" || suffix == "_sum" || suffix == "_created";
-    case MetricType::kGaugeHistogram:
-      return suffix == "_bucket" || suffix == "_gcount" || suffix == "_gsum";
-    case MetricType::kSummary:
-      return suffix.empty() || suffix == "_count" || suffix == "_sum" || suffix == "_created";
-    case MetricType::kInfo:
-      return suffix == "_info";
-    default:
-      return suffix.empty();
-  }
 }
 
 void UnescapeHelp(std::string_view text, Format format, std::string& out) {
@@ -75,7 +56,11 @@ class Parser {
         format_(format),
         handler_(handler),
         limits_(limits),
-        lines_(format, limits, body) {}
+        lines_(format, limits, body) {
+    for (std::size_t type = 0; type < kMetricTypes; ++type) {
+      suffixes_[type] = FamilySuffixes(static_cast<MetricType>(type), format);
+    }
+  }
 
   std::optional<ParseError> Run();
 
@@ -107,8 +92,11 @@ class Parser {
   std::optional<ParseError> FinishFamily();
   bool Announce();
 
+  static constexpr std::size_t kMetricTypes = static_cast<std::size_t>(MetricType::kStateSet) + 1;
+
   std::string_view body_;
   Format format_;
+  uint32_t suffixes_[kMetricTypes];  // FamilySuffixes of each type in this format
   SampleHandler& handler_;
   const Limits& limits_;
   SampleLineParser lines_;
@@ -352,15 +340,17 @@ std::optional<ParseError> Parser::HandleSample(std::string_view line, std::size_
   }
   ++sample_count_;
   const std::string_view name = parsed_.name;
-  const bool belongs = family_.active && name.starts_with(family_.name) &&
-                       SuffixBelongs(name.substr(family_.name.size()), family_.type, format_);
-  if (!belongs) {
+  Suffix suffix = Suffix::kOther;
+  if (family_.active && name.starts_with(family_.name)) {
+    suffix = ClassifySuffix(name.substr(family_.name.size()));
+  }
+  if ((suffixes_[static_cast<std::size_t>(family_.type)] & SuffixBit(suffix)) == 0) {
     if (auto error = StartFamily(name)) return error;
     if (stopped_) return std::nullopt;
+    suffix = Suffix::kNone;
   }
   if (!Announce()) return std::nullopt;
   ++family_.samples;
-  const std::string_view suffix = name.substr(family_.name.size());
   if (format_ == Format::kOpenMetrics) {
     if (auto error = checker_.CheckSample(parsed_, suffix, line_number_)) return error;
   }
