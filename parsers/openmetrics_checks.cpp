@@ -17,6 +17,8 @@ ParseError At(std::size_t line, std::string reason) {
 
 constexpr std::size_t kNoLabel = ParsedSample::kNoIndex;
 constexpr std::size_t kMaxCachedBounds = 64;
+// Bucket bounds are short ("0.25") but some generated ones are not ("0.0011390624999999999").
+constexpr std::size_t kMaxCachedBoundBytes = 32;
 constexpr uint64_t kGroupSeed = 0x6a09e667f3bcc909ULL;
 
 std::size_t FindLabel(std::span<const Label> labels, std::string_view name) {
@@ -64,14 +66,23 @@ void AppendEscaped(std::string& out, std::string_view value) {
   }
 }
 
-// The bytes of a text of at most 16 bytes as two words, read without going past its end: texts
+// The bytes of a text of at most 32 bytes as four words, read without going past its end: texts
 // of one size are equal exactly when their keys are (the loads cover every byte).
-void ShortTextKey(std::string_view text, uint64_t (&key)[2]) {
-  if (text.size() >= 8) {
-    std::memcpy(&key[0], text.data(), 8);
-    std::memcpy(&key[1], text.data() + text.size() - 8, 8);
+void ShortTextKey(std::string_view text, uint64_t (&key)[4]) {
+  const char* const p = text.data();
+  const std::size_t size = text.size();
+  key[2] = 0;
+  key[3] = 0;
+  if (size > 16) {
+    std::memcpy(&key[0], p, 8);
+    std::memcpy(&key[1], p + 8, 8);
+    std::memcpy(&key[2], p + size - 16, 8);
+    std::memcpy(&key[3], p + size - 8, 8);
+  } else if (size >= 8) {
+    std::memcpy(&key[0], p, 8);
+    std::memcpy(&key[1], p + size - 8, 8);
   } else {
-    key[0] = LoadTail(text.data(), text.size());
+    key[0] = LoadTail(p, size);
     key[1] = 0;
   }
 }
@@ -165,11 +176,12 @@ void GenerationalHashSet::Grow() {
 }
 
 std::optional<double> OpenMetricsChecker::BucketBound(std::string_view text) {
-  if (text.size() > 16) return ParseBound(text);
-  uint64_t key[2];
+  if (text.size() > kMaxCachedBoundBytes) return ParseBound(text);
+  uint64_t key[4];
   ShortTextKey(text, key);
   auto same = [&key, &text](const CachedBound& cached) {
-    return cached.size == text.size() && cached.key[0] == key[0] && cached.key[1] == key[1];
+    return cached.size == text.size() && ((cached.key[0] ^ key[0]) | (cached.key[1] ^ key[1]) |
+                                          (cached.key[2] ^ key[2]) | (cached.key[3] ^ key[3])) == 0;
   };
   if (bound_cursor_ < bounds_.size() && same(bounds_[bound_cursor_])) {
     return bounds_[bound_cursor_++].value;
@@ -181,7 +193,7 @@ std::optional<double> OpenMetricsChecker::BucketBound(std::string_view text) {
   }
   const auto bound = ParseBound(text);
   if (!bound || bound_cursor_ >= kMaxCachedBounds) return bound;
-  const CachedBound cached{{key[0], key[1]}, text.size(), *bound};
+  const CachedBound cached{{key[0], key[1], key[2], key[3]}, text.size(), *bound};
   if (bound_cursor_ < bounds_.size()) {
     bounds_[bound_cursor_] = cached;
   } else {

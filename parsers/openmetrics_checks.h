@@ -99,7 +99,7 @@ class OpenMetricsChecker {
   // texts in the same order, so comparing the text with the bound parsed at the same position
   // last time is cheaper than parsing it. Keys, not views: a value may lie in a per-line buffer.
   struct CachedBound {
-    uint64_t key[2];  // the text's bytes (at most 16), see ShortTextKey
+    uint64_t key[4];  // the text's bytes (at most 32), see ShortTextKey
     std::size_t size;
     double value;
   };

@@ -62,6 +62,19 @@ TEST_CASE("malformed payloads report the first error with its location", "[parse
        "a_count 0\na_sum 0\na_bucket{b=\"x\",le=\"0.1000000000059\"} 0\n"
        "a_bucket{b=\"x\",le=\"0.1000000000055\"} 0\n# EOF\n",
        7, 1, "histogram buckets must be in increasing order of \"le\""},
+      // Texts of 17 to 32 bytes are remembered too: one that differs only in a middle byte
+      // (the 12th byte of 22, the 18th of 32) is parsed again.
+      {kOm,
+       "# TYPE a histogram\na_bucket{le=\"0.00015000000000000001\"} 0\na_bucket{le=\"+Inf\"} 0\n"
+       "a_count 0\na_sum 0\na_bucket{b=\"x\",le=\"0.00015000009000000001\"} 0\n"
+       "a_bucket{b=\"x\",le=\"0.00015000005\"} 0\n# EOF\n",
+       7, 1, "histogram buckets must be in increasing order of \"le\""},
+      {kOm,
+       "# TYPE a histogram\na_bucket{le=\"0.100000000000000000000000000001\"} 0\n"
+       "a_bucket{le=\"+Inf\"} 0\na_count 0\na_sum 0\n"
+       "a_bucket{b=\"x\",le=\"0.100000000000000900000000000001\"} 0\n"
+       "a_bucket{b=\"x\",le=\"0.10000000000000005\"} 0\n# EOF\n",
+       7, 1, "histogram buckets must be in increasing order of \"le\""},
       {kOm,
        "# TYPE a histogram\na_bucket{le=\"1\"} 0\na_bucket{le=\"+Inf\"} 0\n"
        "a_bucket{b=\"x\",le=\"2\"} 0\na_bucket{b=\"x\",le=\"1\"} 0\n# EOF\n",
