@@ -15,7 +15,7 @@ ParseError At(std::size_t line, std::string reason) {
   return ParseError{line, 1, std::move(reason)};
 }
 
-constexpr std::size_t kNoLabel = ParsedSample::kNoIndex;
+constexpr std::size_t kNoLabel = static_cast<std::size_t>(-1);
 constexpr std::size_t kMaxCachedBounds = 64;
 // Bucket bounds are short ("0.25") but some generated ones are not ("0.0011390624999999999").
 constexpr std::size_t kMaxCachedBoundBytes = 32;
@@ -36,8 +36,30 @@ bool NameLess(std::string_view a, std::string_view b) {
   return a < b;
 }
 
+bool IsLe(std::string_view name) {
+  return name.size() == 2 && name[0] == 'l' && name[1] == 'e';
+}
+
+// Whether the label names other than the one at `skip` strictly increase.
+bool SortedWithout(std::span<const Label> labels, std::size_t skip) {
+  const Label* previous = nullptr;
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (i == skip) continue;
+    if (previous != nullptr && !NameLess(previous->name, labels[i].name)) return false;
+    previous = &labels[i];
+  }
+  return true;
+}
+
+bool Equal(std::string_view a, std::string_view b) {
+  return a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0;  // empty views may be null
+}
+
 // Whether a0 + a1 and b0 + b1 are the same bytes, without concatenating them.
 bool SameText(std::string_view a0, std::string_view a1, std::string_view b0, std::string_view b1) {
+  if (a0.size() == b0.size()) {  // usual: the skipped label sits at the same place in both
+    return a1.size() == b1.size() && Equal(a0, b0) && Equal(a1, b1);
+  }
   if (a0.size() + a1.size() != b0.size() + b1.size()) return false;
   if (a0.size() > b0.size()) {
     std::swap(a0, b0);
@@ -203,6 +225,17 @@ std::optional<double> OpenMetricsChecker::BucketBound(std::string_view text) {
   return bound;
 }
 
+std::size_t OpenMetricsChecker::FindLe(std::span<const Label> labels) {
+  if (le_hint_ < labels.size() && IsLe(labels[le_hint_].name)) return le_hint_;
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (IsLe(labels[i].name)) {
+      le_hint_ = i;
+      return i;
+    }
+  }
+  return kNoLabel;
+}
+
 uint64_t OpenMetricsChecker::GroupHash(const ParsedSample& sample, std::size_t skip) {
   // The group is identified by canonical text: the labels other than `skip`, sorted by name,
   // written `name="value"` (value escaped) and joined by ','. Exporters usually write labels
@@ -211,17 +244,7 @@ uint64_t OpenMetricsChecker::GroupHash(const ParsedSample& sample, std::size_t s
   // views into the line; OpenMetrics separates labels by exactly one ','.
   const std::span<const Label> labels = sample.labels;
   const std::size_t size = labels.size();
-  bool in_place = sample.labels_escaped_canonically && sample.labels_end != nullptr;
-  if (in_place && !sample.labels_sorted) {
-    // Unsorted only because of the skipped label (prometheus_client writes `le` last)?
-    const Label* previous = nullptr;
-    for (std::size_t i = 0; in_place && i < size; ++i) {
-      if (i == skip) continue;
-      if (previous != nullptr && !NameLess(previous->name, labels[i].name)) in_place = false;
-      previous = &labels[i];
-    }
-  }
-  if (in_place) {
+  if (sample.labels_escaped_canonically && sample.labels_end != nullptr) {
     const std::size_t kept = size - (skip < size ? 1 : 0);
     if (kept == 0) return HashText({}, kGroupSeed);
     auto begin = [&labels](std::size_t i) { return labels[i].name.data(); };
@@ -242,17 +265,22 @@ uint64_t OpenMetricsChecker::GroupHash(const ParsedSample& sample, std::size_t s
       second = text(begin(skip + 1), end);
     }
     // The samples of a group are adjacent (a histogram's buckets, _count and _sum), so the text
-    // often equals the previous sample's, whose hash is still in group_.
-    const bool same = has_group_ && previous_in_place_ &&
-                      SameText(first, second, previous_text_[0], previous_text_[1]);
-    previous_in_place_ = true;
-    previous_text_[0] = first;
-    previous_text_[1] = second;
-    if (same) return group_;
-    if (second.empty()) return HashText(first, kGroupSeed);
-    canonical_.assign(first);
-    canonical_.append(second);
-    return HashText(canonical_, kGroupSeed);
+    // often equals the previous sample's, whose hash is still in group_. Equal canonical text
+    // means the same names in the same order, so the order need not be checked again.
+    if (has_group_ && previous_in_place_ &&
+        SameText(first, second, previous_text_[0], previous_text_[1])) {
+      return group_;
+    }
+    // Unsorted only because of the skipped label (prometheus_client writes `le` last) is fine.
+    if (SortedWithout(labels, skip)) {
+      previous_in_place_ = true;
+      previous_text_[0] = first;
+      previous_text_[1] = second;
+      if (second.empty()) return HashText(first, kGroupSeed);
+      canonical_.assign(first);
+      canonical_.append(second);
+      return HashText(canonical_, kGroupSeed);
+    }
   }
   previous_in_place_ = false;
   order_.clear();
@@ -295,7 +323,7 @@ std::optional<ParseError> OpenMetricsChecker::CheckSample(const ParsedSample& sa
   }
   double bucket_bound = 0;
   if (suffix == Suffix::kBucket) {
-    skip = sample.le_index;
+    skip = FindLe(sample.labels);
     const auto bound = skip != kNoLabel ? BucketBound(sample.labels[skip].value) : std::nullopt;
     if (!bound) return At(line, "histogram bucket needs an \"le\" label holding a number");
     bucket_bound = *bound;
@@ -304,7 +332,7 @@ std::optional<ParseError> OpenMetricsChecker::CheckSample(const ParsedSample& sa
   }
   const bool quantile_sample = type_ == MetricType::kSummary && suffix == Suffix::kNone;
   if (quantile_sample) {
-    skip = sample.quantile_index;
+    skip = FindLabel(sample.labels, "quantile");
     const auto quantile = skip != kNoLabel ? ParseBound(sample.labels[skip].value) : std::nullopt;
     if (!quantile || *quantile < 0 || *quantile > 1) {
       return At(line, "summary quantile sample needs a \"quantile\" label between 0 and 1");

@@ -76,6 +76,9 @@ class OpenMetricsChecker {
   std::optional<ParseError> FinishHistogramGroup();
   // ParseBound for a bucket's `le`, remembered by the bucket's position in its run of buckets.
   std::optional<double> BucketBound(std::string_view text);
+  // Index of the label named `le`, or out of range. Tried first where the last search found it:
+  // a histogram's buckets write their labels in one order.
+  std::size_t FindLe(std::span<const Label> labels);
   // Hash of the sample's series group: its labels without the one at index `skip` (none when
   // out of range), independent of label order and of how values were escaped.
   uint64_t GroupHash(const ParsedSample& sample, std::size_t skip);
@@ -105,6 +108,7 @@ class OpenMetricsChecker {
   };
   std::vector<CachedBound> bounds_;
   std::size_t bound_cursor_ = 0;
+  std::size_t le_hint_ = 0;
 };
 
 }  // namespace inferwatch::parsers

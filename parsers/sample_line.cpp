@@ -118,8 +118,7 @@ std::optional<LineError> SampleLineParser::ReadLabelValue(std::string_view line,
 }
 
 std::optional<LineError> SampleLineParser::ParseLabelSet(std::string_view line, std::size_t& pos,
-                                                         std::vector<Label>& labels,
-                                                         ParsedSample* notes) {
+                                                         std::vector<Label>& labels) {
   const bool open_metrics = format_ == Format::kOpenMetrics;
   const char* const begin = line.data();
   const char* const end = begin + line.size();
@@ -197,18 +196,6 @@ std::optional<LineError> SampleLineParser::ParseLabelSet(std::string_view line, 
       }
     }
     name_filter |= name_bit;
-    if (notes != nullptr) {
-      if (!labels.empty()) {
-        // Names are ASCII and almost always differ in their first byte.
-        const std::string_view last = labels.back().name;
-        if (last[0] > name[0] || (last[0] == name[0] && last >= name)) notes->labels_sorted = false;
-      }
-      if (name.size() == 2 && name[0] == 'l' && name[1] == 'e') {
-        notes->le_index = labels.size();
-      } else if (name.size() == 8 && name == "quantile") {
-        notes->quantile_index = labels.size();
-      }
-    }
     labels.push_back(Label{name, value});
     if (p < end && *p == ',') {
       ++p;
@@ -241,9 +228,6 @@ std::optional<LineError> SampleLineParser::Parse(std::string_view line, std::siz
   out.has_timestamp = false;
   out.has_exemplar = false;
   out.exemplar_runes = 0;
-  out.le_index = ParsedSample::kNoIndex;
-  out.quantile_index = ParsedSample::kNoIndex;
-  out.labels_sorted = true;
 
   std::size_t pos = start;
   const std::size_t name_length = MetricNameLength(line.substr(pos));
@@ -256,10 +240,7 @@ std::optional<LineError> SampleLineParser::Parse(std::string_view line, std::siz
   const std::size_t label_start = SkipBlanks(line, pos);
   if (label_start < line.size() && line[label_start] == '{') {
     pos = label_start;
-    if (auto error =
-            ParseLabelSet(line, pos, labels_, format_ == Format::kOpenMetrics ? &out : nullptr)) {
-      return error;
-    }
+    if (auto error = ParseLabelSet(line, pos, labels_)) return error;
     has_labels = true;
   }
   out.labels = labels_;
@@ -334,7 +315,7 @@ std::optional<LineError> SampleLineParser::ParseExemplar(std::string_view line, 
   if (line.substr(pos, 3) != "# {") return Error(pos, "invalid exemplar: expected \"# {\"");
   pos += 2;
   exemplar_labels_.clear();
-  if (auto error = ParseLabelSet(line, pos, exemplar_labels_, nullptr)) return error;
+  if (auto error = ParseLabelSet(line, pos, exemplar_labels_)) return error;
   std::size_t runes = 0;
   for (const Label& label : exemplar_labels_)
     runes += CountRunes(label.name) + CountRunes(label.value);

@@ -25,12 +25,6 @@ struct ParsedSample {
   // braces is exactly the labels re-escaped.
   const char* labels_end = nullptr;
   bool labels_escaped_canonically = true;
-  // OpenMetrics only, noted while tokenizing so the checker need not search or compare names
-  // again: where `le` and `quantile` sit in `labels`, and whether the names strictly increase.
-  static constexpr std::size_t kNoIndex = static_cast<std::size_t>(-1);
-  std::size_t le_index = kNoIndex;
-  std::size_t quantile_index = kNoIndex;
-  bool labels_sorted = true;
   double value = 0;
   bool has_timestamp = false;
   double timestamp_seconds = 0;  // OpenMetrics only, as written
@@ -50,9 +44,8 @@ class SampleLineParser {
   std::optional<LineError> Parse(std::string_view line, std::size_t start, ParsedSample& out);
 
  private:
-  // `notes` (null for 0.0.4 and exemplars) receives the OpenMetrics facts about the labels.
   std::optional<LineError> ParseLabelSet(std::string_view line, std::size_t& pos,
-                                         std::vector<Label>& labels, ParsedSample* notes);
+                                         std::vector<Label>& labels);
   std::optional<LineError> ReadLabelValue(std::string_view line, std::size_t& pos,
                                           std::string_view& value);
   std::optional<LineError> ParseOpenMetricsTail(std::string_view line, std::size_t pos,

@@ -106,6 +106,11 @@ TEST_CASE("malformed payloads report the first error with its location", "[parse
        "# TYPE h histogram\nh_bucket{a=\"1\",le=\"+Inf\",b=\"2\"} 1\n"
        "h_bucket{a=\"2\",b=\"2\",le=\"+Inf\"} 1\nh_bucket{le=\"+Inf\",b=\"2\",a=\"1\"} 1\n# EOF\n",
        4, 1, "samples of one series group must be contiguous within family \"h\""},
+      // `le` moving within one group: still one group, so its bounds must still increase.
+      {kOm,
+       "# TYPE h histogram\nh_bucket{a=\"1\",le=\"2\",b=\"2\"} 0\n"
+       "h_bucket{a=\"1\",b=\"2\",le=\"1\"} 0\n# EOF\n",
+       3, 1, "histogram buckets must be in increasing order of \"le\""},
   };
   for (const Malformed& test : cases) {
     INFO(test.body);
