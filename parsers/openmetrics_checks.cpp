@@ -51,15 +51,14 @@ bool SortedWithout(std::span<const Label> labels, std::size_t skip) {
   return true;
 }
 
+// For views of one size.
 bool Equal(std::string_view a, std::string_view b) {
   return a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0;  // empty views may be null
 }
 
-// Whether a0 + a1 and b0 + b1 are the same bytes, without concatenating them.
-bool SameText(std::string_view a0, std::string_view a1, std::string_view b0, std::string_view b1) {
-  if (a0.size() == b0.size()) {  // usual: the skipped label sits at the same place in both
-    return a1.size() == b1.size() && Equal(a0, b0) && Equal(a1, b1);
-  }
+// SameText where the two texts are split at different places.
+[[gnu::noinline]] bool SameTextSplitApart(std::string_view a0, std::string_view a1,
+                                          std::string_view b0, std::string_view b1) {
   if (a0.size() + a1.size() != b0.size() + b1.size()) return false;
   if (a0.size() > b0.size()) {
     std::swap(a0, b0);
@@ -67,11 +66,17 @@ bool SameText(std::string_view a0, std::string_view a1, std::string_view b0, std
   }
   // Now a0 is the shorter first piece: a0 | a1[0, k) | a1[k, end) against b0 | b1.
   const std::size_t k = b0.size() - a0.size();
-  auto equal = [](const char* x, const char* y, std::size_t size) {
-    return size == 0 || std::memcmp(x, y, size) == 0;  // views of empty text may be null
-  };
-  return equal(a0.data(), b0.data(), a0.size()) && equal(a1.data(), b0.data() + a0.size(), k) &&
-         equal(a1.data() + k, b1.data(), b1.size());
+  return Equal(a0, b0.substr(0, a0.size())) && Equal(a1.substr(0, k), b0.substr(a0.size())) &&
+         Equal(a1.substr(k), b1);
+}
+
+// Whether a0 + a1 and b0 + b1 are the same bytes, without concatenating them.
+[[gnu::always_inline]] inline bool SameText(std::string_view a0, std::string_view a1,
+                                            std::string_view b0, std::string_view b1) {
+  if (a0.size() == b0.size()) {  // usual: the skipped label sits at the same place in both
+    return a1.size() == b1.size() && Equal(a0, b0) && Equal(a1, b1);
+  }
+  return SameTextSplitApart(a0, a1, b0, b1);
 }
 
 void AppendEscaped(std::string& out, std::string_view value) {
@@ -197,35 +202,50 @@ void GenerationalHashSet::Grow() {
   }
 }
 
-std::optional<double> OpenMetricsChecker::BucketBound(std::string_view text) {
-  if (text.size() > kMaxCachedBoundBytes) return ParseBound(text);
-  uint64_t key[4];
-  ShortTextKey(text, key);
-  auto same = [&key, &text](const CachedBound& cached) {
-    return cached.size == text.size() && ((cached.key[0] ^ key[0]) | (cached.key[1] ^ key[1]) |
-                                          (cached.key[2] ^ key[2]) | (cached.key[3] ^ key[3])) == 0;
-  };
-  if (bound_cursor_ < bounds_.size() && same(bounds_[bound_cursor_])) {
-    return bounds_[bound_cursor_++].value;
-  }
+bool OpenMetricsChecker::ParseBucketBound(std::string_view text, const uint64_t (&key)[4],
+                                          double& bound) {
   // The first bucket of a group that follows another group's buckets directly.
-  if (!bounds_.empty() && same(bounds_[0])) {
+  if (!bounds_.empty() && bounds_[0].size == text.size() && bounds_[0].key[0] == key[0] &&
+      bounds_[0].key[1] == key[1] && bounds_[0].key[2] == key[2] && bounds_[0].key[3] == key[3]) {
     bound_cursor_ = 1;
-    return bounds_[0].value;
+    bound = bounds_[0].value;
+    return true;
   }
-  const auto bound = ParseBound(text);
-  if (!bound || bound_cursor_ >= kMaxCachedBounds) return bound;
-  const CachedBound cached{{key[0], key[1], key[2], key[3]}, text.size(), *bound};
+  const auto parsed = ParseBound(text);
+  if (!parsed) return false;
+  bound = *parsed;
+  if (text.size() > kMaxCachedBoundBytes || bound_cursor_ >= kMaxCachedBounds) return true;
+  const CachedBound cached{{key[0], key[1], key[2], key[3]}, text.size(), bound};
   if (bound_cursor_ < bounds_.size()) {
     bounds_[bound_cursor_] = cached;
   } else {
     bounds_.push_back(cached);
   }
   ++bound_cursor_;
-  return bound;
+  return true;
 }
 
-std::size_t OpenMetricsChecker::FindLe(std::span<const Label> labels) {
+[[gnu::always_inline]] inline bool OpenMetricsChecker::BucketBound(std::string_view text,
+                                                                   double& bound) {
+  uint64_t key[4] = {0, 0, 0, 0};
+  if (text.size() <= kMaxCachedBoundBytes) {
+    ShortTextKey(text, key);
+    if (bound_cursor_ < bounds_.size()) {
+      const CachedBound& cached = bounds_[bound_cursor_];
+      if (cached.size == text.size() &&
+          ((cached.key[0] ^ key[0]) | (cached.key[1] ^ key[1]) | (cached.key[2] ^ key[2]) |
+           (cached.key[3] ^ key[3])) == 0) {
+        ++bound_cursor_;
+        bound = cached.value;
+        return true;
+      }
+    }
+  }
+  return ParseBucketBound(text, key, bound);
+}
+
+[[gnu::always_inline]] inline std::size_t OpenMetricsChecker::FindLe(
+    std::span<const Label> labels) {
   if (le_hint_ < labels.size() && IsLe(labels[le_hint_].name)) return le_hint_;
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (IsLe(labels[i].name)) {
@@ -236,55 +256,24 @@ std::size_t OpenMetricsChecker::FindLe(std::span<const Label> labels) {
   return kNoLabel;
 }
 
-uint64_t OpenMetricsChecker::GroupHash(const ParsedSample& sample, std::size_t skip) {
-  // The group is identified by canonical text: the labels other than `skip`, sorted by name,
-  // written `name="value"` (value escaped) and joined by ','. Exporters usually write labels
-  // sorted, and then that text is already in the line (in two pieces when the skipped label
-  // sits in the middle), so it is hashed in place instead of label by label. Names are always
-  // views into the line; OpenMetrics separates labels by exactly one ','.
+uint64_t OpenMetricsChecker::HashInPlace(const ParsedSample& sample, std::size_t skip,
+                                         std::string_view first, std::string_view second) {
+  // Unsorted only because of the skipped label (prometheus_client writes `le` last) is fine.
+  if (!SortedWithout(sample.labels, skip)) return HashCanonical(sample, skip);
+  previous_in_place_ = true;
+  previous_text_[0] = first;
+  previous_text_[1] = second;
+  if (second.empty()) return HashText(first, kGroupSeed);
+  canonical_.assign(first);
+  canonical_.append(second);
+  return HashText(canonical_, kGroupSeed);
+}
+
+uint64_t OpenMetricsChecker::HashCanonical(const ParsedSample& sample, std::size_t skip) {
   const std::span<const Label> labels = sample.labels;
-  const std::size_t size = labels.size();
-  if (sample.labels_escaped_canonically && sample.labels_end != nullptr) {
-    const std::size_t kept = size - (skip < size ? 1 : 0);
-    if (kept == 0) return HashText({}, kGroupSeed);
-    auto begin = [&labels](std::size_t i) { return labels[i].name.data(); };
-    auto text = [](const char* from, const char* to) {
-      return std::string_view(from, static_cast<std::size_t>(to - from));
-    };
-    const char* const end = sample.labels_end;
-    std::string_view first;
-    std::string_view second;
-    if (skip >= size) {
-      first = text(begin(0), end);
-    } else if (skip == 0) {
-      first = text(begin(1), end);
-    } else if (skip == size - 1) {
-      first = text(begin(0), begin(size - 1) - 1);
-    } else {
-      first = text(begin(0), begin(skip));
-      second = text(begin(skip + 1), end);
-    }
-    // The samples of a group are adjacent (a histogram's buckets, _count and _sum), so the text
-    // often equals the previous sample's, whose hash is still in group_. Equal canonical text
-    // means the same names in the same order, so the order need not be checked again.
-    if (has_group_ && previous_in_place_ &&
-        SameText(first, second, previous_text_[0], previous_text_[1])) {
-      return group_;
-    }
-    // Unsorted only because of the skipped label (prometheus_client writes `le` last) is fine.
-    if (SortedWithout(labels, skip)) {
-      previous_in_place_ = true;
-      previous_text_[0] = first;
-      previous_text_[1] = second;
-      if (second.empty()) return HashText(first, kGroupSeed);
-      canonical_.assign(first);
-      canonical_.append(second);
-      return HashText(canonical_, kGroupSeed);
-    }
-  }
   previous_in_place_ = false;
   order_.clear();
-  for (std::size_t i = 0; i < size; ++i) {
+  for (std::size_t i = 0; i < labels.size(); ++i) {
     if (i != skip) order_.push_back(i);
   }
   std::sort(order_.begin(), order_.end(),
@@ -300,6 +289,47 @@ uint64_t OpenMetricsChecker::GroupHash(const ParsedSample& sample, std::size_t s
   return HashText(canonical_, kGroupSeed);
 }
 
+[[gnu::always_inline]] inline uint64_t OpenMetricsChecker::GroupHash(const ParsedSample& sample,
+                                                                     std::size_t skip) {
+  // The group is identified by canonical text: the labels other than `skip`, sorted by name,
+  // written `name="value"` (value escaped) and joined by ','. Exporters usually write labels
+  // sorted, and then that text is already in the line (in two pieces when the skipped label
+  // sits in the middle), so it is hashed in place instead of label by label. Names are always
+  // views into the line; OpenMetrics separates labels by exactly one ','.
+  const std::span<const Label> labels = sample.labels;
+  const std::size_t size = labels.size();
+  if (!sample.labels_escaped_canonically || sample.labels_end == nullptr) {
+    return HashCanonical(sample, skip);
+  }
+  const std::size_t kept = size - (skip < size ? 1 : 0);
+  if (kept == 0) return HashText({}, kGroupSeed);
+  auto begin = [&labels](std::size_t i) { return labels[i].name.data(); };
+  auto text = [](const char* from, const char* to) {
+    return std::string_view(from, static_cast<std::size_t>(to - from));
+  };
+  const char* const end = sample.labels_end;
+  std::string_view first;
+  std::string_view second;
+  if (skip >= size) {
+    first = text(begin(0), end);
+  } else if (skip == 0) {
+    first = text(begin(1), end);
+  } else if (skip == size - 1) {
+    first = text(begin(0), begin(size - 1) - 1);
+  } else {
+    first = text(begin(0), begin(skip));
+    second = text(begin(skip + 1), end);
+  }
+  // The samples of a group are adjacent (a histogram's buckets, _count and _sum), so the text
+  // often equals the previous sample's, whose hash is still in group_. Equal canonical text
+  // means the same names in the same order, so the order need not be checked again.
+  if (has_group_ && previous_in_place_ &&
+      SameText(first, second, previous_text_[0], previous_text_[1])) {
+    return group_;
+  }
+  return HashInPlace(sample, skip, first, second);
+}
+
 void OpenMetricsChecker::StartFamily(std::string_view name, MetricType type) {
   family_.assign(name);
   type_ = type;
@@ -310,36 +340,8 @@ void OpenMetricsChecker::StartFamily(std::string_view name, MetricType type) {
   bound_cursor_ = 0;
 }
 
-std::optional<ParseError> OpenMetricsChecker::CheckSample(const ParsedSample& sample, Suffix suffix,
-                                                          std::size_t line) {
-  const bool histogram_like =
-      type_ == MetricType::kHistogram || type_ == MetricType::kGaugeHistogram;
-  std::size_t skip = kNoLabel;
-  if (type_ == MetricType::kStateSet) {
-    skip = FindLabel(sample.labels, family_);
-    if (skip == kNoLabel) {
-      return At(line, "stateset sample has no label named \"" + family_ + "\"");
-    }
-  }
-  double bucket_bound = 0;
-  if (suffix == Suffix::kBucket) {
-    skip = FindLe(sample.labels);
-    const auto bound = skip != kNoLabel ? BucketBound(sample.labels[skip].value) : std::nullopt;
-    if (!bound) return At(line, "histogram bucket needs an \"le\" label holding a number");
-    bucket_bound = *bound;
-  } else {
-    bound_cursor_ = 0;  // a group's buckets end at its _count or _sum
-  }
-  const bool quantile_sample = type_ == MetricType::kSummary && suffix == Suffix::kNone;
-  if (quantile_sample) {
-    skip = FindLabel(sample.labels, "quantile");
-    const auto quantile = skip != kNoLabel ? ParseBound(sample.labels[skip].value) : std::nullopt;
-    if (!quantile || *quantile < 0 || *quantile > 1) {
-      return At(line, "summary quantile sample needs a \"quantile\" label between 0 and 1");
-    }
-  }
-
-  const uint64_t group = type_ == MetricType::kInfo ? 0 : GroupHash(sample, skip);
+[[gnu::always_inline]] inline std::optional<ParseError> OpenMetricsChecker::CheckGroup(
+    const ParsedSample& sample, uint64_t group, std::size_t line) {
   if (has_group_ && group == group_) {
     if (sample.has_timestamp != group_has_timestamp_) {
       return At(line, "some samples of this series group have a timestamp and some do not");
@@ -359,6 +361,66 @@ std::optional<ParseError> OpenMetricsChecker::CheckSample(const ParsedSample& sa
   group_ = group;
   group_has_timestamp_ = sample.has_timestamp;
   group_timestamp_ = sample.timestamp_seconds;
+  return std::nullopt;
+}
+
+std::optional<ParseError> OpenMetricsChecker::CheckBucket(const ParsedSample& sample,
+                                                          std::size_t line) {
+  // Only histograms and gaugehistograms have _bucket samples (FamilySuffixes).
+  const std::size_t le = FindLe(sample.labels);
+  double bound = 0;
+  if (le == kNoLabel || !BucketBound(sample.labels[le].value, bound)) {
+    return At(line, "histogram bucket needs an \"le\" label holding a number");
+  }
+  // The series group (labels without "le") is also the bucket group.
+  const uint64_t group = GroupHash(sample, le);
+  if (auto error = CheckGroup(sample, group, line)) return error;
+  const double value = sample.value;
+  if (std::isnan(value)) return At(line, "counter-like sample _bucket is NaN");
+  if (value < 0) return At(line, "counter-like sample _bucket is negative");
+  HistogramGroup& state = histogram_;
+  const bool same_group = state.active && group == state.group &&
+                          sample.has_timestamp == state.has_timestamp &&
+                          (!sample.has_timestamp || sample.timestamp_seconds == state.timestamp);
+  if (!same_group) {
+    if (auto error = EnterHistogramGroup(sample, group)) return error;
+  }
+  state.last_line = line;
+  if (bound < 0) state.negative_buckets = true;
+  if (state.has_bucket && bound <= state.last_bound) {
+    return At(line, "histogram buckets must be in increasing order of \"le\"");
+  }
+  if (value < state.last_bucket_value) {
+    return At(line,
+              "histogram bucket counts must be cumulative (this one is lower than the one before)");
+  }
+  state.has_bucket = true;
+  state.last_bound = bound;
+  state.last_bucket_value = value;
+  return std::nullopt;
+}
+
+std::optional<ParseError> OpenMetricsChecker::CheckOtherSample(const ParsedSample& sample,
+                                                               Suffix suffix, std::size_t line) {
+  bound_cursor_ = 0;  // a group's buckets end at its _count or _sum
+  std::size_t skip = kNoLabel;
+  if (type_ == MetricType::kStateSet) {
+    skip = FindLabel(sample.labels, family_);
+    if (skip == kNoLabel) {
+      return At(line, "stateset sample has no label named \"" + family_ + "\"");
+    }
+  }
+  const bool quantile_sample = type_ == MetricType::kSummary && suffix == Suffix::kNone;
+  if (quantile_sample) {
+    skip = FindLabel(sample.labels, "quantile");
+    const auto quantile = skip != kNoLabel ? ParseBound(sample.labels[skip].value) : std::nullopt;
+    if (!quantile || *quantile < 0 || *quantile > 1) {
+      return At(line, "summary quantile sample needs a \"quantile\" label between 0 and 1");
+    }
+  }
+
+  const uint64_t group = type_ == MetricType::kInfo ? 0 : GroupHash(sample, skip);
+  if (auto error = CheckGroup(sample, group, line)) return error;
 
   const double value = sample.value;
   if (type_ == MetricType::kStateSet && value != 0 && value != 1) {
@@ -374,19 +436,17 @@ std::optional<ParseError> OpenMetricsChecker::CheckSample(const ParsedSample& sa
       return At(line, "counter-like sample " + std::string(SuffixText(suffix)) + " is negative");
     }
   }
-  if (sample.has_exemplar && !((histogram_like && suffix == Suffix::kBucket) ||
-                               (type_ == MetricType::kCounter && suffix == Suffix::kTotal))) {
+  if (sample.has_exemplar && !(type_ == MetricType::kCounter && suffix == Suffix::kTotal)) {
     return At(line, "exemplars are allowed only on counter _total and histogram _bucket samples");
   }
-  // For histograms the series group above (labels without "le") is also the bucket group.
-  if (histogram_like) return CheckHistogramSample(sample, suffix, group, bucket_bound, line);
+  if (type_ == MetricType::kHistogram || type_ == MetricType::kGaugeHistogram) {
+    return CheckHistogramSample(sample, suffix, group, line);
+  }
   return std::nullopt;
 }
 
-std::optional<ParseError> OpenMetricsChecker::CheckHistogramSample(const ParsedSample& sample,
-                                                                   Suffix suffix, uint64_t group,
-                                                                   double bucket_bound,
-                                                                   std::size_t line) {
+std::optional<ParseError> OpenMetricsChecker::EnterHistogramGroup(const ParsedSample& sample,
+                                                                  uint64_t group) {
   HistogramGroup& state = histogram_;
   if (state.active && (group != state.group || sample.has_timestamp != state.has_timestamp ||
                        (sample.has_timestamp && sample.timestamp_seconds != state.timestamp))) {
@@ -399,22 +459,16 @@ std::optional<ParseError> OpenMetricsChecker::CheckHistogramSample(const ParsedS
     state.has_timestamp = sample.has_timestamp;
     state.timestamp = sample.timestamp_seconds;
   }
+  return std::nullopt;
+}
+
+std::optional<ParseError> OpenMetricsChecker::CheckHistogramSample(const ParsedSample& sample,
+                                                                   Suffix suffix, uint64_t group,
+                                                                   std::size_t line) {
+  HistogramGroup& state = histogram_;
+  if (auto error = EnterHistogramGroup(sample, group)) return error;
   state.last_line = line;
-  if (suffix == Suffix::kBucket) {
-    const double bound = bucket_bound;
-    if (bound < 0) state.negative_buckets = true;
-    if (state.has_bucket && bound <= state.last_bound) {
-      return At(line, "histogram buckets must be in increasing order of \"le\"");
-    }
-    if (sample.value < state.last_bucket_value) {
-      return At(
-          line,
-          "histogram bucket counts must be cumulative (this one is lower than the one before)");
-    }
-    state.has_bucket = true;
-    state.last_bound = bound;
-    state.last_bucket_value = sample.value;
-  } else if (suffix == Suffix::kCount || suffix == Suffix::kGCount) {
+  if (suffix == Suffix::kCount || suffix == Suffix::kGCount) {
     state.has_count = true;
     state.count = sample.value;
     state.count_line = line;

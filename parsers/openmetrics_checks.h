@@ -45,7 +45,10 @@ class OpenMetricsChecker {
 
   // `suffix` is what follows the family name in the sample name, one the family's type allows.
   std::optional<ParseError> CheckSample(const ParsedSample& sample, Suffix suffix,
-                                        std::size_t line);
+                                        std::size_t line) {
+    if (suffix == Suffix::kBucket) return CheckBucket(sample, line);
+    return CheckOtherSample(sample, suffix, line);
+  }
 
   // Ends the current family: finishes its last histogram group and records its names so a later
   // family reusing one is rejected. `line` locates errors found here.
@@ -70,18 +73,31 @@ class OpenMetricsChecker {
     std::size_t last_line = 0;
   };
 
+  // Most samples of a payload are histogram buckets: their checks are one straight path.
+  std::optional<ParseError> CheckBucket(const ParsedSample& sample, std::size_t line);
+  std::optional<ParseError> CheckOtherSample(const ParsedSample& sample, Suffix suffix,
+                                             std::size_t line);
+  // The series group checks shared by every sample: contiguity and timestamps.
+  std::optional<ParseError> CheckGroup(const ParsedSample& sample, uint64_t group,
+                                       std::size_t line);
   std::optional<ParseError> CheckHistogramSample(const ParsedSample& sample, Suffix suffix,
-                                                 uint64_t group, double bucket_bound,
-                                                 std::size_t line);
+                                                 uint64_t group, std::size_t line);
+  // Makes the sample's group the current histogram group, finishing the previous one.
+  std::optional<ParseError> EnterHistogramGroup(const ParsedSample& sample, uint64_t group);
   std::optional<ParseError> FinishHistogramGroup();
-  // ParseBound for a bucket's `le`, remembered by the bucket's position in its run of buckets.
-  std::optional<double> BucketBound(std::string_view text);
+  // ParseBound for a bucket's `le`, remembered by the bucket's position in its run of buckets;
+  // false when the text is not a valid bound.
+  bool BucketBound(std::string_view text, double& bound);
+  bool ParseBucketBound(std::string_view text, const uint64_t (&key)[4], double& bound);
   // Index of the label named `le`, or out of range. Tried first where the last search found it:
   // a histogram's buckets write their labels in one order.
   std::size_t FindLe(std::span<const Label> labels);
   // Hash of the sample's series group: its labels without the one at index `skip` (none when
   // out of range), independent of label order and of how values were escaped.
   uint64_t GroupHash(const ParsedSample& sample, std::size_t skip);
+  uint64_t HashInPlace(const ParsedSample& sample, std::size_t skip, std::string_view first,
+                       std::string_view second);
+  uint64_t HashCanonical(const ParsedSample& sample, std::size_t skip);
 
   std::string family_;
   MetricType type_ = MetricType::kUnknown;
