@@ -220,6 +220,30 @@ std::optional<LineError> SampleLineParser::ParseLabelSet(std::string_view line, 
   }
 }
 
+// Inlined: Parse of 0.0.4 reads its timestamp inline too, and a call per sample costs as much
+// as the common tail (" 1732284140.891").
+[[gnu::always_inline]] inline std::optional<LineError> SampleLineParser::ParseOpenMetricsTail(
+    std::string_view line, std::size_t pos, ParsedSample& out) {
+  if (pos >= line.size()) return std::nullopt;
+  ++pos;  // the ' ' that ended the value
+  if (pos < line.size() && line[pos] == '#') return ParseExemplar(line, pos, out);
+  const std::size_t timestamp_end = TokenEnd(line, pos);
+  const std::string_view timestamp_text = line.substr(pos, timestamp_end - pos);
+  if (timestamp_text.empty()) {
+    return Error(pos, pos >= line.size() ? "trailing space after value"
+                                         : "expected one space between value and timestamp");
+  }
+  if (!ParseOpenMetricsTimestamp(timestamp_text, out.timestamp_seconds, out.timestamp_ms)) {
+    return Error(pos, "invalid timestamp " + Quoted(timestamp_text));
+  }
+  out.has_timestamp = true;
+  pos = timestamp_end;
+  if (pos >= line.size()) return std::nullopt;
+  ++pos;
+  if (pos < line.size() && line[pos] == '#') return ParseExemplar(line, pos, out);
+  return Error(pos, "unexpected text after timestamp (an exemplar starts with \"# {\")");
+}
+
 std::optional<LineError> SampleLineParser::Parse(std::string_view line, std::size_t start,
                                                  ParsedSample& out) {
   scratch_.clear();
@@ -285,29 +309,6 @@ std::optional<LineError> SampleLineParser::Parse(std::string_view line, std::siz
   pos = SkipBlanks(line, timestamp_end);
   if (pos < line.size()) return Error(pos, "unexpected text after timestamp");
   return std::nullopt;
-}
-
-std::optional<LineError> SampleLineParser::ParseOpenMetricsTail(std::string_view line,
-                                                                std::size_t pos,
-                                                                ParsedSample& out) {
-  if (pos >= line.size()) return std::nullopt;
-  ++pos;  // the ' ' that ended the value
-  if (pos < line.size() && line[pos] == '#') return ParseExemplar(line, pos, out);
-  const std::size_t timestamp_end = TokenEnd(line, pos);
-  const std::string_view timestamp_text = line.substr(pos, timestamp_end - pos);
-  if (timestamp_text.empty()) {
-    return Error(pos, pos >= line.size() ? "trailing space after value"
-                                         : "expected one space between value and timestamp");
-  }
-  if (!ParseOpenMetricsTimestamp(timestamp_text, out.timestamp_seconds, out.timestamp_ms)) {
-    return Error(pos, "invalid timestamp " + Quoted(timestamp_text));
-  }
-  out.has_timestamp = true;
-  pos = timestamp_end;
-  if (pos >= line.size()) return std::nullopt;
-  ++pos;
-  if (pos < line.size() && line[pos] == '#') return ParseExemplar(line, pos, out);
-  return Error(pos, "unexpected text after timestamp (an exemplar starts with \"# {\")");
 }
 
 std::optional<LineError> SampleLineParser::ParseExemplar(std::string_view line, std::size_t pos,
