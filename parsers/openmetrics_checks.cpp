@@ -28,25 +28,29 @@ std::size_t FindLabel(std::span<const Label> labels, std::string_view name) {
   return kNoLabel;
 }
 
-// Label names almost always differ in their first byte; only ties need the full comparison.
-bool NameLess(std::string_view a, std::string_view b) {
-  if (!a.empty() && !b.empty() && a[0] != b[0]) {
-    return static_cast<unsigned char>(a[0]) < static_cast<unsigned char>(b[0]);
-  }
-  return a < b;
-}
-
 bool IsLe(std::string_view name) {
-  return name.size() == 2 && name[0] == 'l' && name[1] == 'e';
+  if (name.size() != 2) return false;
+  uint16_t bytes;
+  uint16_t le;
+  std::memcpy(&bytes, name.data(), 2);
+  std::memcpy(&le, "le", 2);
+  return bytes == le;
 }
 
-// Whether the label names other than the one at `skip` strictly increase.
+// Whether the label names other than the one at `skip` strictly increase. Names are never empty
+// and almost always differ in their first byte; only ties need the full comparison.
 bool SortedWithout(std::span<const Label> labels, std::size_t skip) {
-  const Label* previous = nullptr;
-  for (std::size_t i = 0; i < labels.size(); ++i) {
+  const std::size_t size = labels.size();
+  std::size_t i = skip == 0 ? 1 : 0;
+  if (i >= size) return true;
+  std::string_view previous = labels[i].name;
+  for (++i; i < size; ++i) {
     if (i == skip) continue;
-    if (previous != nullptr && !NameLess(previous->name, labels[i].name)) return false;
-    previous = &labels[i];
+    const std::string_view name = labels[i].name;
+    const auto first = static_cast<unsigned char>(name[0]);
+    const auto previous_first = static_cast<unsigned char>(previous[0]);
+    if (first < previous_first || (first == previous_first && !(previous < name))) return false;
+    previous = name;
   }
   return true;
 }
@@ -227,18 +231,19 @@ bool OpenMetricsChecker::ParseBucketBound(std::string_view text, const uint64_t 
 
 [[gnu::always_inline]] inline bool OpenMetricsChecker::BucketBound(std::string_view text,
                                                                    double& bound) {
-  uint64_t key[4] = {0, 0, 0, 0};
-  if (text.size() <= kMaxCachedBoundBytes) {
-    ShortTextKey(text, key);
-    if (bound_cursor_ < bounds_.size()) {
-      const CachedBound& cached = bounds_[bound_cursor_];
-      if (cached.size == text.size() &&
-          ((cached.key[0] ^ key[0]) | (cached.key[1] ^ key[1]) | (cached.key[2] ^ key[2]) |
-           (cached.key[3] ^ key[3])) == 0) {
-        ++bound_cursor_;
-        bound = cached.value;
-        return true;
-      }
+  uint64_t key[4];
+  if (text.size() > kMaxCachedBoundBytes) {
+    key[0] = key[1] = key[2] = key[3] = 0;
+    return ParseBucketBound(text, key, bound);
+  }
+  ShortTextKey(text, key);
+  if (bound_cursor_ < bounds_.size()) {
+    const CachedBound& cached = bounds_[bound_cursor_];
+    if (cached.size == text.size() && ((cached.key[0] ^ key[0]) | (cached.key[1] ^ key[1]) |
+                                       (cached.key[2] ^ key[2]) | (cached.key[3] ^ key[3])) == 0) {
+      ++bound_cursor_;
+      bound = cached.value;
+      return true;
     }
   }
   return ParseBucketBound(text, key, bound);
