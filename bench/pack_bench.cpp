@@ -270,7 +270,7 @@ std::map<std::string, Family> GroupFamilies(const std::set<std::string>& names) 
   return families;
 }
 
-void AppendEscaped(std::string& out, const std::string& value) {
+void AppendEscaped(std::string& out, std::string_view value) {
   for (const char c : value) {
     if (c == '\\') {
       out += "\\\\";
@@ -326,7 +326,8 @@ bool DumpOpenMetrics(const ShortTermStore& store, const std::set<std::string>& n
                        if (name == "__name__") continue;
                        series += first ? "{" : ",";
                        first = false;
-                       series += name + "=\"";
+                       series += name;
+                       series += "=\"";
                        AppendEscaped(series, value);
                        series += "\"";
                      }

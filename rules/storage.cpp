@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 
 #include <re2/re2.h>
 #include <xxhash.h>
@@ -11,62 +12,124 @@
 namespace inferwatch::rules {
 
 Labels::Labels(std::vector<Pair> pairs) {
-  // stable_sort keeps insertion order among equal names, so the last duplicate can win below.
+  std::vector<View> views;
+  views.reserve(pairs.size());
+  for (const auto& [name, value] : pairs) views.emplace_back(name, value);
+  *this = FromUnsorted(views);
+}
+
+Labels Labels::FromUnsorted(std::span<View> pairs) {
+  // stable_sort keeps insertion order among equal names, so the last duplicate wins.
   std::stable_sort(pairs.begin(), pairs.end(),
-                   [](const Pair& a, const Pair& b) { return a.first < b.first; });
-  std::vector<Pair> unique;
-  unique.reserve(pairs.size());
-  for (auto& pair : pairs) {
-    if (!unique.empty() && unique.back().first == pair.first) {
-      unique.back().second = std::move(pair.second);
+                   [](const View& a, const View& b) { return a.first < b.first; });
+  return FromSorted(pairs);
+}
+
+Labels Labels::FromSorted(std::span<const View> pairs) {
+  const auto kept = [&](std::size_t i) {
+    return !pairs[i].second.empty() &&
+           (i + 1 == pairs.size() || pairs[i + 1].first != pairs[i].first);
+  };
+  std::uint32_t count = 0;
+  std::size_t text_size = 0;
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    if (!kept(i)) continue;
+    ++count;
+    text_size += pairs[i].first.size() + pairs[i].second.size() + 2;
+  }
+  Labels out;
+  if (count == 0) return out;
+  Rep* rep = Allocate(count, text_size);
+  std::uint32_t* offsets = rep->offsets();
+  std::uint32_t* name_sizes = rep->name_sizes();
+  char* text = rep->text();
+  std::uint32_t position = 0;
+  std::uint32_t n = 0;
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    if (!kept(i)) continue;
+    const auto& [name, value] = pairs[i];
+    offsets[n] = position;
+    name_sizes[n] = static_cast<std::uint32_t>(name.size());
+    std::memcpy(text + position, name.data(), name.size());
+    position += static_cast<std::uint32_t>(name.size());
+    text[position++] = kSeparator;
+    std::memcpy(text + position, value.data(), value.size());
+    position += static_cast<std::uint32_t>(value.size());
+    text[position++] = kSeparator;
+    ++n;
+  }
+  offsets[count] = position;
+  out.rep_ = rep;
+  return out;
+}
+
+Labels::Rep* Labels::Allocate(std::uint32_t count, std::size_t text_size) {
+  const std::size_t bytes =
+      sizeof(Rep) + (2 * static_cast<std::size_t>(count) + 1) * sizeof(std::uint32_t) + text_size;
+  void* memory = ::operator new(bytes);
+  Rep* rep = new (memory) Rep;
+  rep->count = count;
+  return rep;
+}
+
+void Labels::Free(Rep* rep) {
+  if (Rep* cached = rep->without_name.load(std::memory_order_acquire)) {
+    if (cached->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) Free(cached);
+  }
+  rep->~Rep();
+  ::operator delete(rep);
+}
+
+std::size_t Labels::MemoryBytes() const {
+  if (rep_ == nullptr) return 0;
+  return sizeof(Rep) + (2 * static_cast<std::size_t>(rep_->count) + 1) * sizeof(std::uint32_t) +
+         rep_->offsets()[rep_->count];
+}
+
+std::size_t Labels::LowerBound(std::string_view name) const {
+  std::size_t low = 0;
+  std::size_t high = size();
+  while (low < high) {
+    const std::size_t mid = (low + high) / 2;
+    if (PairAt(rep_, mid).first < name) {
+      low = mid + 1;
     } else {
-      unique.push_back(std::move(pair));
+      high = mid;
     }
   }
-  std::erase_if(unique, [](const Pair& p) { return p.second.empty(); });
-  if (unique.empty()) return;
-  rep_ = std::make_shared<Rep>();
-  rep_->pairs = std::move(unique);
+  return low;
 }
 
-const std::vector<Labels::Pair>& Labels::EmptyPairs() {
-  static const std::vector<Pair> kEmpty;
-  return kEmpty;
-}
-
-std::vector<Labels::Pair>& Labels::MutablePairs() {
-  if (!rep_) {
-    rep_ = std::make_shared<Rep>();
-  } else if (rep_.use_count() > 1) {
-    auto copy = std::make_shared<Rep>();
-    copy->pairs = rep_->pairs;
-    rep_ = std::move(copy);
-  } else {
-    rep_->hash.store(0, std::memory_order_relaxed);
+Labels Labels::Rebuilt(std::size_t skip, std::size_t at, const View* insert) const {
+  std::vector<View> views;
+  views.reserve(size() + 1);
+  for (std::size_t i = 0; i <= size(); ++i) {
+    if (insert != nullptr && i == at) views.push_back(*insert);
+    if (i < size() && i != skip) views.push_back(PairAt(rep_, i));
   }
-  return rep_->pairs;
-}
-
-static auto FindName(const std::vector<Labels::Pair>& pairs, std::string_view name) {
-  return std::lower_bound(pairs.begin(), pairs.end(), name,
-                          [](const Labels::Pair& p, std::string_view n) { return p.first < n; });
+  return FromSorted(views);
 }
 
 std::string_view Labels::Get(std::string_view name) const {
+  if (rep_ == nullptr) return {};
   // Label sets are short: a scan that compares lengths first beats a binary search of string
   // comparisons.
-  for (const auto& [key, value] : pairs()) {
-    if (key.size() == name.size() && std::memcmp(key.data(), name.data(), name.size()) == 0) {
-      return value;
+  const std::uint32_t* offsets = rep_->offsets();
+  const std::uint32_t* name_sizes = rep_->name_sizes();
+  const char* text = rep_->text();
+  for (std::uint32_t i = 0; i < rep_->count; ++i) {
+    if (name_sizes[i] == name.size() &&
+        std::memcmp(text + offsets[i], name.data(), name.size()) == 0) {
+      const std::uint32_t value_begin = offsets[i] + name_sizes[i] + 1;
+      return {text + value_begin, offsets[i + 1] - 1 - value_begin};
     }
   }
   return {};
 }
 
 bool Labels::Has(std::string_view name) const {
-  const auto& all = pairs();
-  auto it = FindName(all, name);
-  return it != all.end() && it->first == name;
+  const std::size_t i = LowerBound(name);
+  return i < size() && PairAt(rep_, i).first == name;
 }
 
 void Labels::Set(std::string_view name, std::string_view value) {
@@ -74,48 +137,98 @@ void Labels::Set(std::string_view name, std::string_view value) {
     Remove(name);
     return;
   }
-  {
-    // Setting a label to the value it has must not unshare the set.
-    const auto& all = pairs();
-    auto it = FindName(all, name);
-    if (it != all.end() && it->first == name && it->second == value) return;
+  const std::size_t i = LowerBound(name);
+  const View pair(name, value);
+  if (i < size()) {
+    const View existing = PairAt(rep_, i);
+    // Setting a label to the value it has must not copy the set.
+    if (existing.first == name) {
+      if (existing.second == value) return;
+      *this = Rebuilt(i, i, &pair);
+      return;
+    }
   }
-  auto& all = MutablePairs();
-  auto it = FindName(all, name);
-  auto position = all.begin() + (it - all.cbegin());
-  if (it != all.end() && it->first == name) {
-    position->second.assign(value);
-  } else {
-    all.insert(position, Pair(std::string(name), std::string(value)));
-  }
+  *this = Rebuilt(size(), i, &pair);
 }
 
 void Labels::Remove(std::string_view name) {
-  if (!Has(name)) return;
-  auto& all = MutablePairs();
-  auto it = FindName(all, name);
-  all.erase(all.begin() + (it - all.cbegin()));
-  if (all.empty()) rep_.reset();
+  const std::size_t i = LowerBound(name);
+  if (i >= size() || PairAt(rep_, i).first != name) return;
+  if (size() == 1) {
+    Release();
+    return;
+  }
+  if (name == "__name__") {
+    RemoveName(i);
+    return;
+  }
+  *this = Rebuilt(i, size(), nullptr);
+}
+
+void Labels::RemoveName(std::size_t index) {
+  Rep* cached = rep_->without_name.load(std::memory_order_acquire);
+  if (cached == nullptr) {
+    Labels built = Rebuilt(index, size(), nullptr);
+    built.Acquire();  // the reference the memo holds
+    Rep* expected = nullptr;
+    if (rep_->without_name.compare_exchange_strong(expected, built.rep_,
+                                                   std::memory_order_acq_rel)) {
+      *this = std::move(built);
+      return;
+    }
+    // Another thread remembered its copy first: use that one.
+    built.rep_->refs.fetch_sub(1, std::memory_order_relaxed);
+    cached = expected;
+  }
+  cached->refs.fetch_add(1, std::memory_order_relaxed);
+  Release();
+  rep_ = cached;
+}
+
+std::uint64_t Labels::HashBytes(std::string_view bytes) {
+  return XXH3_64bits(bytes.data(), bytes.size());
 }
 
 std::uint64_t Labels::Hash() const {
-  std::uint64_t cached = rep_ ? rep_->hash.load(std::memory_order_relaxed) : 0;
-  if (cached != 0) return cached;
-  // One contiguous buffer per thread: hashing runs per sample in matching and grouping, so it must
-  // not allocate.
-  thread_local std::string buffer;
-  buffer.clear();
-  constexpr char kSeparator = '\xff';  // cannot occur in valid UTF-8 label text
-  for (const auto& [name, value] : pairs()) {
-    buffer += name;
-    buffer += kSeparator;
-    buffer += value;
-    buffer += kSeparator;
+  if (rep_ == nullptr) {
+    static const std::uint64_t kEmptyHash = [] {
+      const std::uint64_t hash = XXH3_64bits(nullptr, 0);
+      return hash == 0 ? 1 : hash;
+    }();
+    return kEmptyHash;
   }
-  std::uint64_t hash = XXH3_64bits(buffer.data(), buffer.size());
+  std::uint64_t hash = rep_->hash.load(std::memory_order_relaxed);
+  if (hash != 0) return hash;
+  const std::string_view text = rep_->all_text();
+  hash = XXH3_64bits(text.data(), text.size());
   if (hash == 0) hash = 1;  // 0 means "not computed"
-  if (rep_) rep_->hash.store(hash, std::memory_order_relaxed);
+  rep_->hash.store(hash, std::memory_order_relaxed);
   return hash;
+}
+
+bool operator==(const Labels& a, const Labels& b) {
+  if (a.rep_ == b.rep_) return true;
+  if (a.rep_ == nullptr || b.rep_ == nullptr || a.rep_->count != b.rep_->count) return false;
+  const std::uint64_t ha = a.rep_->hash.load(std::memory_order_relaxed);
+  const std::uint64_t hb = b.rep_->hash.load(std::memory_order_relaxed);
+  if (ha != 0 && hb != 0 && ha != hb) return false;
+  // The offsets as well as the text: a value holding the separator byte must not pass for two
+  // pairs.
+  const std::size_t index_bytes = (2 * static_cast<std::size_t>(a.rep_->count) + 1) * 4;
+  return a.rep_->all_text() == b.rep_->all_text() &&
+         std::memcmp(a.rep_->offsets(), b.rep_->offsets(), index_bytes) == 0;
+}
+
+std::strong_ordering operator<=>(const Labels& a, const Labels& b) {
+  if (a.rep_ == b.rep_) return std::strong_ordering::equal;
+  const std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const Labels::View x = Labels::PairAt(a.rep_, i);
+    const Labels::View y = Labels::PairAt(b.rep_, i);
+    if (auto c = x.first <=> y.first; c != 0) return c;
+    if (auto c = x.second <=> y.second; c != 0) return c;
+  }
+  return a.size() <=> b.size();
 }
 
 std::string Labels::ToString() const {

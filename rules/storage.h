@@ -5,9 +5,11 @@
 #include <atomic>
 #include <cmath>
 #include <compare>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <span>
 #include <string>
@@ -23,44 +25,174 @@ namespace inferwatch::rules {
 
 // A label set, kept sorted by name; "__name__" holds the metric name.
 //
-// Copies share one immutable representation (copy on write): evaluation copies label sets far
-// more often than it changes them, and a shared copy costs no allocation. The hash is computed
-// once per representation.
+// Immutable and shared: copies share one representation, a single allocation that holds every
+// name and value back to back as "name\xffvalue\xff..." (the bytes hashing and equality read
+// directly) and an index of where each pair starts. Evaluation copies label sets far more often
+// than it changes them, and a change builds a new representation with one allocation. The hash is
+// computed once per representation.
 class Labels {
  public:
   using Pair = std::pair<std::string, std::string>;
-  Labels() = default;
-  explicit Labels(std::vector<Pair> pairs);  // sorts; later duplicates win
+  using View = std::pair<std::string_view, std::string_view>;
 
-  const std::vector<Pair>& pairs() const { return rep_ ? rep_->pairs : EmptyPairs(); }
+  Labels() = default;
+  explicit Labels(std::vector<Pair> pairs);  // sorts; later duplicates win; empty values dropped
+  // Pairs already sorted by name; adjacent duplicates keep the last, empty values are dropped.
+  static Labels FromSorted(std::span<const View> pairs);
+  // Sorts `pairs` in place, then as FromSorted.
+  static Labels FromUnsorted(std::span<View> pairs);
+
+  Labels(const Labels& other) noexcept : rep_(other.rep_) { Acquire(); }
+  Labels(Labels&& other) noexcept : rep_(other.rep_) { other.rep_ = nullptr; }
+  Labels& operator=(const Labels& other) noexcept {
+    if (rep_ != other.rep_) {
+      Labels copy(other);
+      std::swap(rep_, copy.rep_);
+    }
+    return *this;
+  }
+  Labels& operator=(Labels&& other) noexcept {
+    std::swap(rep_, other.rep_);
+    return *this;
+  }
+  ~Labels() { Release(); }
+
+  class Iterator;
+  class PairRange;
+  PairRange pairs() const;
+  std::size_t size() const { return rep_ != nullptr ? rep_->count : 0; }
+  View operator[](std::size_t i) const;
   std::string_view Get(std::string_view name) const;  // "" when absent
   bool Has(std::string_view name) const;
   void Set(std::string_view name, std::string_view value);  // empty value removes
   void Remove(std::string_view name);
   std::string_view MetricName() const { return Get("__name__"); }
   std::uint64_t Hash() const;
+  // A hash of only the pairs whose name passes `keep`, computed without building that set: equal
+  // for two label sets whose kept pairs are equal. Grouping and vector matching run it per sample.
+  template <class Keep>
+  std::uint64_t HashOfPairs(Keep keep) const;
   std::string ToString() const;  // name{a="b", c="d"} as Prometheus prints it
-  bool empty() const { return pairs().empty(); }
-  friend bool operator==(const Labels& a, const Labels& b) {
-    return a.rep_ == b.rep_ || a.pairs() == b.pairs();
-  }
-  friend std::strong_ordering operator<=>(const Labels& a, const Labels& b) {
-    if (a.rep_ == b.rep_) return std::strong_ordering::equal;
-    return a.pairs() <=> b.pairs();
-  }
+  bool empty() const { return rep_ == nullptr; }
+  std::size_t MemoryBytes() const;  // of the shared representation, 0 when empty
+  friend bool operator==(const Labels& a, const Labels& b);
+  friend std::strong_ordering operator<=>(const Labels& a, const Labels& b);
 
  private:
+  // Followed in the same allocation by `count + 1` offsets (the start of each pair's text, then
+  // the end of the text), `count` name sizes, and the text itself.
   struct Rep {
-    std::vector<Pair> pairs;
+    std::atomic<std::uint32_t> refs{1};
+    std::uint32_t count = 0;
     // 0 until computed; racing threads compute the same value, so relaxed order suffices.
     mutable std::atomic<std::uint64_t> hash{0};
+    // This set without "__name__", built the first time an operation drops the name. Scraped
+    // series live across evaluation rounds and every rate() or arithmetic over them drops the
+    // name, so remembering the result saves an allocation per series and round.
+    mutable std::atomic<Rep*> without_name{nullptr};
+    const std::uint32_t* offsets() const {
+      return reinterpret_cast<const std::uint32_t*>(this + 1);
+    }
+    std::uint32_t* offsets() { return reinterpret_cast<std::uint32_t*>(this + 1); }
+    const std::uint32_t* name_sizes() const { return offsets() + count + 1; }
+    std::uint32_t* name_sizes() { return offsets() + count + 1; }
+    const char* text() const { return reinterpret_cast<const char*>(name_sizes() + count); }
+    char* text() { return reinterpret_cast<char*>(name_sizes() + count); }
+    std::string_view all_text() const { return {text(), offsets()[count]}; }
   };
-  static const std::vector<Pair>& EmptyPairs();
-  // The pairs, unshared first when another Labels refers to them too.
-  std::vector<Pair>& MutablePairs();
+  static constexpr char kSeparator = '\xff';  // cannot occur in valid UTF-8 label text
 
-  std::shared_ptr<Rep> rep_;  // null for the empty set
+  void Acquire() const {
+    if (rep_ != nullptr) rep_->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  void Release() {
+    if (rep_ != nullptr && rep_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) Free(rep_);
+    rep_ = nullptr;
+  }
+  static Rep* Allocate(std::uint32_t count, std::size_t text_size);
+  static void Free(Rep* rep);
+  static View PairAt(const Rep* rep, std::size_t i);
+  static std::uint64_t HashBytes(std::string_view bytes);
+  void RemoveName(std::size_t index);
+  // Index of the first pair whose name is not less than `name`.
+  std::size_t LowerBound(std::string_view name) const;
+  // A copy with pair `skip` left out (if < size) and `insert` placed at `at` (if non-null).
+  Labels Rebuilt(std::size_t skip, std::size_t at, const View* insert) const;
+
+  Rep* rep_ = nullptr;  // null for the empty set
 };
+
+class Labels::Iterator {
+ public:
+  using iterator_category = std::forward_iterator_tag;
+  using value_type = View;
+  using difference_type = std::ptrdiff_t;
+  using pointer = void;
+  using reference = View;
+  Iterator() = default;
+  Iterator(const Labels* labels, std::size_t i) : labels_(labels), i_(i) {}
+  View operator*() const { return (*labels_)[i_]; }
+  Iterator& operator++() {
+    ++i_;
+    return *this;
+  }
+  Iterator operator++(int) {
+    Iterator copy = *this;
+    ++i_;
+    return copy;
+  }
+  friend bool operator==(const Iterator& a, const Iterator& b) { return a.i_ == b.i_; }
+
+ private:
+  const Labels* labels_ = nullptr;
+  std::size_t i_ = 0;
+};
+
+class Labels::PairRange {
+ public:
+  explicit PairRange(const Labels* labels) : labels_(labels) {}
+  Iterator begin() const { return {labels_, 0}; }
+  Iterator end() const { return {labels_, labels_->size()}; }
+  std::size_t size() const { return labels_->size(); }
+  bool empty() const { return labels_->empty(); }
+  View operator[](std::size_t i) const { return (*labels_)[i]; }
+
+ private:
+  const Labels* labels_;
+};
+
+inline Labels::PairRange Labels::pairs() const {
+  return PairRange(this);
+}
+
+inline Labels::View Labels::PairAt(const Rep* rep, std::size_t i) {
+  const char* text = rep->text();
+  const std::uint32_t begin = rep->offsets()[i];
+  const std::uint32_t end = rep->offsets()[i + 1] - 1;  // before the value's separator
+  const std::uint32_t name_size = rep->name_sizes()[i];
+  return {std::string_view(text + begin, name_size),
+          std::string_view(text + begin + name_size + 1, end - begin - name_size - 1)};
+}
+
+inline Labels::View Labels::operator[](std::size_t i) const {
+  return PairAt(rep_, i);
+}
+
+template <class Keep>
+std::uint64_t Labels::HashOfPairs(Keep keep) const {
+  thread_local std::string kept;
+  kept.clear();
+  if (rep_ != nullptr) {
+    const std::uint32_t* offsets = rep_->offsets();
+    const char* text = rep_->text();
+    for (std::uint32_t i = 0; i < rep_->count; ++i) {
+      if (keep(std::string_view(text + offsets[i], rep_->name_sizes()[i]))) {
+        kept.append(text + offsets[i], offsets[i + 1] - offsets[i]);
+      }
+    }
+  }
+  return HashBytes(kept);
+}
 
 enum class MatchType { kEqual, kNotEqual, kRegexMatch, kRegexNoMatch };
 
@@ -98,11 +230,14 @@ inline bool IsStaleNaN(double v) {
 class Storage {
  public:
   using SeriesVisitor = std::function<void(const Labels&, std::span<const SamplePoint>)>;
+  // Prometheus's storage returns series in label order, and topk ties and eval_ordered tests
+  // depend on it. A store that keeps that order says so, and the evaluator skips sorting.
+  enum class VisitOrder { kLabelOrder, kUnordered };
   virtual ~Storage() = default;
   // Visits each series that matches every matcher and has samples in [mint_ms, maxt_ms], with
   // those samples in time order (staleness markers included).
-  virtual void Select(std::span<const LabelMatcher> matchers, std::int64_t mint_ms,
-                      std::int64_t maxt_ms, const SeriesVisitor& visit) const = 0;
+  virtual VisitOrder Select(std::span<const LabelMatcher> matchers, std::int64_t mint_ms,
+                            std::int64_t maxt_ms, const SeriesVisitor& visit) const = 0;
 };
 
 }  // namespace inferwatch::rules

@@ -62,7 +62,8 @@ nlohmann::json TargetsJson(const std::vector<scrape::TargetStatus>& targets) {
   nlohmann::json active = nlohmann::json::array();
   for (const auto& status : targets) {
     nlohmann::json labels = nlohmann::json::object();
-    for (const auto& [name, value] : status.target.labels.pairs()) labels[name] = value;
+    for (const auto& [name, value] : status.target.labels.pairs())
+      labels[std::string(name)] = value;
     labels["target"] = status.target.address;
     active.push_back({
         {"job", status.target.job},

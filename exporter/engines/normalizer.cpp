@@ -390,7 +390,7 @@ class NormalizeHandler final : public parsers::SampleHandler {
     if (in.target_labels != nullptr) {
       for (const auto& pair : in.target_labels->pairs()) {
         // Like Prometheus, labels starting with "__" end with relabelling.
-        if (!pair.first.starts_with("__")) pairs.push_back(pair);
+        if (!pair.first.starts_with("__")) pairs.emplace_back(pair.first, pair.second);
       }
     }
     return rules::Labels(std::move(pairs));

@@ -173,8 +173,9 @@ void ShortTermStore::Compact(std::int64_t now_ms) {
   }
 }
 
-void ShortTermStore::Select(std::span<const rules::LabelMatcher> matchers, std::int64_t mint_ms,
-                            std::int64_t maxt_ms, const SeriesVisitor& visit) const {
+rules::Storage::VisitOrder ShortTermStore::Select(std::span<const rules::LabelMatcher> matchers,
+                                                  std::int64_t mint_ms, std::int64_t maxt_ms,
+                                                  const SeriesVisitor& visit) const {
   std::shared_lock lock(mutex_);
   // Name matchers are decided once per metric name, the rest once per series.
   std::vector<const rules::LabelMatcher*> name_matchers;
@@ -228,9 +229,10 @@ void ShortTermStore::Select(std::span<const rules::LabelMatcher> matchers, std::
   if (name_equal != nullptr) {
     auto it = by_name_.find(name_equal->value);
     if (it != by_name_.end()) visit_entry(it->first, it->second);
-    return;
+    return VisitOrder::kLabelOrder;
   }
   for (const auto& [name, entry] : by_name_) visit_entry(name, entry);
+  return VisitOrder::kUnordered;
 }
 
 void ShortTermStore::ForEachCurrent(std::int64_t now_ms, const CurrentVisitor& visit) const {

@@ -50,8 +50,9 @@ class ShortTermStore final : public rules::Storage {
   // Forgets points older than the retention and series left without points.
   void Compact(std::int64_t now_ms);
 
-  void Select(std::span<const rules::LabelMatcher> matchers, std::int64_t mint_ms,
-              std::int64_t maxt_ms, const SeriesVisitor& visit) const override;
+  // Series of one metric name come in label order; a selection across names does not promise it.
+  VisitOrder Select(std::span<const rules::LabelMatcher> matchers, std::int64_t mint_ms,
+                    std::int64_t maxt_ms, const SeriesVisitor& visit) const override;
 
   // Visits the newest point of every series that is current at now_ms: not ended by a staleness
   // marker and updated within the lookback. Ordered by metric name, then labels.

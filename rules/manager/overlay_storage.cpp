@@ -18,8 +18,9 @@ void OverlayStorage::Append(const Labels& labels, std::int64_t t_ms, double valu
   series.points.push_back(SamplePoint{t_ms, value});
 }
 
-void OverlayStorage::Select(std::span<const LabelMatcher> matchers, std::int64_t mint_ms,
-                            std::int64_t maxt_ms, const SeriesVisitor& visit) const {
+Storage::VisitOrder OverlayStorage::Select(std::span<const LabelMatcher> matchers,
+                                           std::int64_t mint_ms, std::int64_t maxt_ms,
+                                           const SeriesVisitor& visit) const {
   auto in_range = [&](const Series& series) {
     std::vector<SamplePoint> points;
     for (const SamplePoint& p : series.points) {
@@ -30,7 +31,10 @@ void OverlayStorage::Select(std::span<const LabelMatcher> matchers, std::int64_t
   // Matchers see only labels, so an overlay series with the same labels as a base series that
   // matched matches too: merge by label lookup.
   std::vector<bool> merged(series_.size(), false);
-  base_.Select(
+  // This round's own series come after the base's: the order holds only when none of them is
+  // visited on its own.
+  bool visited_unmerged = false;
+  const VisitOrder base_order = base_.Select(
       matchers, mint_ms, maxt_ms, [&](const Labels& labels, std::span<const SamplePoint> points) {
         const auto entry = index_.find(labels);
         if (entry == index_.end()) {
@@ -58,8 +62,11 @@ void OverlayStorage::Select(std::span<const LabelMatcher> matchers, std::int64_t
     });
     if (!matches) return;
     const std::vector<SamplePoint> points = in_range(series);
-    if (!points.empty()) visit(series.labels, points);
+    if (points.empty()) return;
+    visited_unmerged = true;
+    visit(series.labels, points);
   };
+  const auto order = [&] { return visited_unmerged ? VisitOrder::kUnordered : base_order; };
   // A selector that names its metric only looks at this round's series of that name.
   for (const LabelMatcher& matcher : matchers) {
     if (matcher.name == "__name__" && matcher.type == MatchType::kEqual) {
@@ -67,10 +74,11 @@ void OverlayStorage::Select(std::span<const LabelMatcher> matchers, std::int64_t
       if (it != by_name_.end()) {
         for (std::size_t i : it->second) visit_unmerged(i);
       }
-      return;
+      return order();
     }
   }
   for (std::size_t i = 0; i < series_.size(); ++i) visit_unmerged(i);
+  return order();
 }
 
 }  // namespace inferwatch::rules::manager

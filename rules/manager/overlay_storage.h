@@ -20,8 +20,8 @@ class OverlayStorage : public Storage {
   // replaces the base's.
   void Append(const Labels& labels, std::int64_t t_ms, double value);
 
-  void Select(std::span<const LabelMatcher> matchers, std::int64_t mint_ms, std::int64_t maxt_ms,
-              const SeriesVisitor& visit) const override;
+  VisitOrder Select(std::span<const LabelMatcher> matchers, std::int64_t mint_ms,
+                    std::int64_t maxt_ms, const SeriesVisitor& visit) const override;
 
  private:
   struct Series {

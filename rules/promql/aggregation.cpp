@@ -120,6 +120,7 @@ Vector Aggregate(const promql::Aggregate& node, Vector input, double param_numbe
 
   std::unordered_map<std::uint64_t, std::size_t> index;
   std::vector<Group> groups;
+  std::vector<Labels::View> kept;
   for (auto& sample : input) {
     if (op == AggregateOp::kCountValues) {
       sample.labels.Set(param_string, FormatValueLabel(sample.value));
@@ -130,16 +131,19 @@ Vector Aggregate(const promql::Aggregate& node, Vector input, double param_numbe
     auto [it, inserted] = index.emplace(key, groups.size());
     if (inserted) {
       Group group;
+      // Built in one go from views: the pairs come out in order either way.
+      kept.clear();
       if (node.without) {
-        group.labels = sample.labels;
-        for (const auto& name : grouping) group.labels.Remove(name);
-        group.labels.Remove("__name__");
-      } else {
-        for (const auto& name : grouping) {
-          const std::string_view value = sample.labels.Get(name);
-          if (!value.empty()) group.labels.Set(name, value);
+        for (const auto pair : sample.labels.pairs()) {
+          const bool dropped =
+              pair.first == "__name__" ||
+              std::find(grouping.begin(), grouping.end(), pair.first) != grouping.end();
+          if (!dropped) kept.push_back(pair);
         }
+      } else {
+        for (const auto& name : grouping) kept.emplace_back(name, sample.labels.Get(name));
       }
+      group.labels = Labels::FromSorted(kept);
       group.value = sample.value;
       group.mean = sample.value;
       group.count = 1;

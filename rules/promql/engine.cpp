@@ -35,29 +35,42 @@ void Throw(std::string message) {
 }
 
 std::uint64_t SignatureOf(const Labels& labels, bool on, const std::vector<std::string>& names) {
-  thread_local std::string buffer;
-  buffer.clear();
-  for (const auto& [name, value] : labels.pairs()) {
+  return labels.HashOfPairs([&](std::string_view name) {
     const bool listed = std::find(names.begin(), names.end(), name) != names.end();
-    if (on ? !listed : (listed || name == "__name__")) continue;
-    buffer += name;
-    buffer += '\xff';
-    buffer += value;
-    buffer += '\xff';
-  }
-  return XXH3_64bits(buffer.data(), buffer.size());
+    return on ? listed : !(listed || name == "__name__");
+  });
 }
 
 void CheckUniqueLabelSets(const Vector& vector) {
   if (vector.size() < 2) return;
-  std::unordered_map<std::uint64_t, const Labels*> seen;
-  seen.reserve(vector.size());
-  for (const auto& sample : vector) {
-    auto [it, inserted] = seen.emplace(sample.labels.Hash(), &sample.labels);
-    if (!inserted && *it->second == sample.labels) {
-      Throw("vector cannot contain metrics with the same labelset");
+  // Sorted hashes find candidates without a hash table; equal hashes are then compared in full.
+  thread_local std::vector<std::pair<std::uint64_t, const Labels*>> hashes;
+  hashes.clear();
+  hashes.reserve(vector.size());
+  for (const auto& sample : vector) hashes.emplace_back(sample.labels.Hash(), &sample.labels);
+  std::sort(hashes.begin(), hashes.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::size_t i = 1; i < hashes.size(); ++i) {
+    if (hashes[i].first != hashes[i - 1].first) continue;
+    for (std::size_t j = i; j-- > 0 && hashes[j].first == hashes[i].first;) {
+      if (*hashes[j].second == *hashes[i].second) {
+        Throw("vector cannot contain metrics with the same labelset");
+      }
     }
   }
+}
+
+bool SameMetricName(const Vector& vector) {
+  if (vector.empty()) return true;
+  const std::string_view first = vector.front().labels.MetricName();
+  return std::all_of(vector.begin(), vector.end(),
+                     [&](const VectorSample& s) { return s.labels.MetricName() == first; });
+}
+
+bool DropMetricNames(Vector& vector) {
+  const bool same_name = SameMetricName(vector);
+  for (auto& sample : vector) sample.labels.Remove("__name__");
+  return !same_name;
 }
 
 std::int64_t SubTime(std::int64_t a, std::int64_t b) {
@@ -205,9 +218,10 @@ class Evaluator {
   }
 
   // Prometheus's storage returns series in label order; topk ties and eval_ordered output depend
-  // on it, so restore it when a Storage does not guarantee it.
+  // on it, so restore it when the Storage did not visit in that order.
   template <class T>
-  static void SortByLabels(std::vector<T>& items) {
+  static void SortByLabels(std::vector<T>& items, Storage::VisitOrder order) {
+    if (order == Storage::VisitOrder::kLabelOrder) return;
     const auto by_labels = [](const T& a, const T& b) { return a.labels < b.labels; };
     if (!std::is_sorted(items.begin(), items.end(), by_labels)) {
       std::sort(items.begin(), items.end(), by_labels);
@@ -230,34 +244,51 @@ class Evaluator {
     const std::int64_t ref = ReferenceTime(selector.at, selector.offset_ms, t);
     const std::int64_t mint = detail::SubTime(ref, options_.lookback_delta_ms);
     Vector out;
-    storage_.Select(
+    const Storage::VisitOrder order = storage_.Select(
         selector.matchers, mint, ref,
         [&](const Labels& labels, std::span<const SamplePoint> points) {
           if (std::optional<SamplePoint> latest = LatestSample(points, mint, ref)) {
             out.push_back(VectorSample{labels, latest->v, keep_sample_times ? latest->t_ms : t});
           }
         });
-    SortByLabels(out);
+    SortByLabels(out, order);
     return out;
   }
 
-  Matrix SelectRange(const MatrixSelector& m, std::int64_t t, RangeWindow* window) {
+  // Visits each selected series with its points in the window, staleness markers left out. The
+  // points are the storage's own where possible: range functions run on them in place.
+  template <class Visit>
+  Storage::VisitOrder SelectRangeInto(const MatrixSelector& m, std::int64_t t, RangeWindow* window,
+                                      Visit&& visit) {
     const std::int64_t ref = ReferenceTime(m.selector.at, m.selector.offset_ms, t);
     window->end_ms = ref;
     window->start_ms = detail::SubTime(ref, m.range_ms);
     window->range_ms = m.range_ms;
     const std::int64_t mint = window->start_ms;
+    std::vector<SamplePoint> kept;
+    return storage_.Select(m.selector.matchers, mint, ref,
+                           [&](const Labels& labels, std::span<const SamplePoint> points) {
+                             const auto keep = [&](const SamplePoint& p) {
+                               return p.t_ms >= mint && p.t_ms <= ref && !IsStaleNaN(p.v);
+                             };
+                             if (std::all_of(points.begin(), points.end(), keep)) {
+                               if (!points.empty()) visit(labels, points);
+                               return;
+                             }
+                             kept.clear();
+                             std::copy_if(points.begin(), points.end(), std::back_inserter(kept),
+                                          keep);
+                             if (!kept.empty()) visit(labels, std::span<const SamplePoint>(kept));
+                           });
+  }
+
+  Matrix SelectRange(const MatrixSelector& m, std::int64_t t, RangeWindow* window) {
     Matrix out;
-    storage_.Select(m.selector.matchers, mint, ref,
-                    [&](const Labels& labels, std::span<const SamplePoint> points) {
-                      std::vector<SamplePoint> kept;
-                      kept.reserve(points.size());
-                      for (const auto& p : points) {
-                        if (p.t_ms >= mint && p.t_ms <= ref && !IsStaleNaN(p.v)) kept.push_back(p);
-                      }
-                      if (!kept.empty()) out.push_back(Series{labels, std::move(kept)});
-                    });
-    SortByLabels(out);
+    const Storage::VisitOrder order = SelectRangeInto(
+        m, t, window, [&](const Labels& labels, std::span<const SamplePoint> points) {
+          out.push_back(Series{labels, std::vector<SamplePoint>(points.begin(), points.end())});
+        });
+    SortByLabels(out, order);
     return out;
   }
 
@@ -355,20 +386,33 @@ class Evaluator {
         if (i != matrix_index) scalars.push_back(EvalScalar(*call.args[i], t));
       }
       RangeWindow window;
-      Matrix matrix = EvalRangeArg(*call.args[matrix_index], t, &window);
       Vector out;
       if (name == "absent_over_time") {
+        Matrix matrix = EvalRangeArg(*call.args[matrix_index], t, &window);
         if (matrix.empty()) out.push_back(VectorSample{AbsentLabels(*call.args[0]), 1, t});
         return Value{std::move(out)};
       }
-      const bool keep_name = name == "last_over_time";
-      for (auto& series : matrix) {
-        double value = 0;
-        if (!detail::EvalRangeFunction(name, series.points, window, scalars, t, &value)) continue;
-        out.push_back(VectorSample{std::move(series.labels), value, t});
-        if (!keep_name) out.back().labels.Remove("__name__");
+      const Expr& range_arg = Unwrap(*call.args[matrix_index]);
+      if (const auto* selector = std::get_if<MatrixSelector>(&range_arg.node)) {
+        const Storage::VisitOrder order = SelectRangeInto(
+            *selector, t, &window, [&](const Labels& labels, std::span<const SamplePoint> points) {
+              double value = 0;
+              if (detail::EvalRangeFunction(name, points, window, scalars, t, &value)) {
+                out.push_back(VectorSample{labels, value, t});
+              }
+            });
+        SortByLabels(out, order);
+      } else {
+        Matrix matrix = EvalRangeArg(range_arg, t, &window);
+        for (auto& series : matrix) {
+          double value = 0;
+          if (!detail::EvalRangeFunction(name, series.points, window, scalars, t, &value)) continue;
+          out.push_back(VectorSample{std::move(series.labels), value, t});
+        }
       }
-      detail::CheckUniqueLabelSets(out);
+      if (name != "last_over_time" && detail::DropMetricNames(out)) {
+        detail::CheckUniqueLabelSets(out);
+      }
       return Value{std::move(out)};
     }
 
@@ -393,9 +437,8 @@ class Evaluator {
       for (auto& sample : v) {
         sample.value = static_cast<double>(sample.t_ms) / 1000.0;
         sample.t_ms = t;
-        sample.labels.Remove("__name__");
       }
-      detail::CheckUniqueLabelSets(v);
+      if (detail::DropMetricNames(v)) detail::CheckUniqueLabelSets(v);
       return Value{std::move(v)};
     }
     if (name == "absent") {
@@ -406,9 +449,12 @@ class Evaluator {
     }
     if (name == "histogram_quantile") {
       const double q = EvalScalar(*call.args[0], t);
-      Vector out = detail::HistogramQuantile(q, EvalVector(*call.args[1], t));
+      // One output per group of buckets, grouped with the metric name that the output drops:
+      // unique when every bucket had the same name.
+      const Vector buckets = EvalVector(*call.args[1], t);
+      Vector out = detail::HistogramQuantile(q, buckets);
       for (auto& s : out) s.t_ms = t;
-      detail::CheckUniqueLabelSets(out);
+      if (!detail::SameMetricName(buckets)) detail::CheckUniqueLabelSets(out);
       return Value{std::move(out)};
     }
     if (name == "label_replace") {
@@ -443,9 +489,11 @@ class Evaluator {
         scalars.push_back(EvalScalar(*call.args[i], t));
       }
     }
+    // These functions keep every sample and at most drop the metric name.
+    const bool may_collide = !detail::SameMetricName(v);
     if (!detail::EvalSampleFunction(name, scalars, v)) Throw("unknown function " + name);
     for (auto& sample : v) sample.t_ms = t;
-    detail::CheckUniqueLabelSets(v);
+    if (may_collide) detail::CheckUniqueLabelSets(v);
     return Value{std::move(v)};
   }
 
@@ -459,9 +507,9 @@ class Evaluator {
         param_number = EvalScalar(*node.param, t);
       }
     }
+    // One output per group, or (topk, bottomk) input samples: unique by construction.
     Vector out = detail::Aggregate(node, EvalVector(*node.expr, t), param_number, param_string);
     for (auto& s : out) s.t_ms = t;
-    detail::CheckUniqueLabelSets(out);
     return out;
   }
 
@@ -473,11 +521,8 @@ class Evaluator {
       return value;
     }
     auto& vector = std::get<Vector>(value.data);
-    for (auto& sample : vector) {
-      sample.value = -sample.value;
-      sample.labels.Remove("__name__");
-    }
-    detail::CheckUniqueLabelSets(vector);
+    for (auto& sample : vector) sample.value = -sample.value;
+    if (detail::DropMetricNames(vector)) detail::CheckUniqueLabelSets(vector);
     return value;
   }
 
@@ -490,10 +535,15 @@ class Evaluator {
       return Value{Scalar{ScalarOp(b.op, ls->value, rs->value, b.return_bool), t}};
     }
     Vector out;
+    // Filtering keeps label sets unique, and so do the set operators; dropping the metric name
+    // and vector matching may not.
+    bool check_unique = false;
     if (ls != nullptr || rs != nullptr) {
       const bool swap = ls != nullptr;
       Vector& vector = std::get<Vector>(swap ? rhs.data : lhs.data);
       const double scalar = swap ? ls->value : rs->value;
+      const bool drop_name = ShouldDropName(b.op) || b.return_bool;
+      check_unique = drop_name && !detail::SameMetricName(vector);
       out.reserve(vector.size());
       for (auto& sample : vector) {
         const double lv = swap ? scalar : sample.value;
@@ -507,7 +557,7 @@ class Evaluator {
         }
         if (!keep) continue;
         VectorSample result{std::move(sample.labels), value, t};
-        if (ShouldDropName(b.op) || b.return_bool) result.labels.Remove("__name__");
+        if (drop_name) result.labels.Remove("__name__");
         out.push_back(std::move(result));
       }
     } else {
@@ -525,10 +575,11 @@ class Evaluator {
           break;
         default:
           out = VectorBinary(b, lv, rv, t);
+          check_unique = true;
       }
       for (auto& s : out) s.t_ms = t;
     }
-    detail::CheckUniqueLabelSets(out);
+    if (check_unique) detail::CheckUniqueLabelSets(out);
     return Value{std::move(out)};
   }
 

@@ -22,7 +22,17 @@ std::int64_t SubTime(std::int64_t a, std::int64_t b);
 std::uint64_t SignatureOf(const Labels& labels, bool on, const std::vector<std::string>& names);
 
 // Errors when two samples share a label set, as Prometheus does after every vector operation.
+//
+// Every vector the evaluator produces holds unique label sets (selections by construction, every
+// operation by this check), so an operation that only keeps, filters or relabels its input the
+// same way for every sample cannot create duplicates, and skips the check. Dropping the metric
+// name can, unless every sample had the same name: DropMetricNames says when to check.
 void CheckUniqueLabelSets(const Vector& vector);
+
+bool SameMetricName(const Vector& vector);
+// Removes every sample's metric name; returns whether that may have made two label sets equal
+// (false when all samples had the same name).
+bool DropMetricNames(Vector& vector);
 
 // Go's math.Max/math.Min (NaN wins, unlike std::fmax).
 double GoMax(double a, double b);

@@ -251,18 +251,20 @@ Vector HistogramQuantile(double q, const Vector& input) {
   };
   std::unordered_map<std::uint64_t, std::size_t> index;
   std::vector<Histogram> histograms;
-  static const std::vector<std::string> kLe = {"le"};
+  std::vector<Labels::View> kept;
   for (const auto& sample : input) {
     double upper = 0;
     if (!ParseBound(std::string(sample.labels.Get("le")), &upper)) continue;
     // Group on every label but le, the metric name included.
-    Labels key = sample.labels;
-    key.Remove("le");
-    const std::uint64_t hash = key.Hash();
+    const std::uint64_t hash =
+        sample.labels.HashOfPairs([](std::string_view name) { return name != "le"; });
     auto [it, inserted] = index.emplace(hash, histograms.size());
     if (inserted) {
-      key.Remove("__name__");
-      histograms.push_back(Histogram{std::move(key), {}});
+      kept.clear();
+      for (const auto pair : sample.labels.pairs()) {
+        if (pair.first != "le" && pair.first != "__name__") kept.push_back(pair);
+      }
+      histograms.push_back(Histogram{Labels::FromSorted(kept), {}});
     }
     histograms[it->second].buckets.push_back(Bucket{upper, sample.value});
   }

@@ -53,14 +53,15 @@ void MemoryStorage::Clear() {
   by_name_.clear();
 }
 
-void MemoryStorage::Select(std::span<const LabelMatcher> matchers, std::int64_t mint_ms,
-                           std::int64_t maxt_ms, const SeriesVisitor& visit) const {
+Storage::VisitOrder MemoryStorage::Select(std::span<const LabelMatcher> matchers,
+                                          std::int64_t mint_ms, std::int64_t maxt_ms,
+                                          const SeriesVisitor& visit) const {
   // A metric-name equality matcher narrows the scan to that metric's series.
   const std::vector<std::size_t>* candidates = &order_;
   for (const auto& matcher : matchers) {
     if (matcher.name == "__name__" && matcher.type == MatchType::kEqual) {
       auto it = by_name_.find(matcher.value);
-      if (it == by_name_.end()) return;
+      if (it == by_name_.end()) return VisitOrder::kLabelOrder;
       candidates = &it->second;
       break;
     }
@@ -79,6 +80,7 @@ void MemoryStorage::Select(std::span<const LabelMatcher> matchers, std::int64_t 
     visit(series.labels,
           std::span<const SamplePoint>(&*begin, static_cast<std::size_t>(end - begin)));
   }
+  return VisitOrder::kLabelOrder;
 }
 
 }  // namespace inferwatch::rules::promql

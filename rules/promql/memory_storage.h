@@ -18,8 +18,8 @@ class MemoryStorage : public Storage {
   void Clear();
   std::size_t SeriesCount() const { return series_.size(); }
 
-  void Select(std::span<const LabelMatcher> matchers, std::int64_t mint_ms, std::int64_t maxt_ms,
-              const SeriesVisitor& visit) const override;
+  VisitOrder Select(std::span<const LabelMatcher> matchers, std::int64_t mint_ms,
+                    std::int64_t maxt_ms, const SeriesVisitor& visit) const override;
 
  private:
   struct StoredSeries {

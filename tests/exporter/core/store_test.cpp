@@ -18,7 +18,7 @@ std::vector<rules::SamplePoint> PointsOf(const store::ShortTermStore& db, const 
                                          std::int64_t mint = 0, std::int64_t maxt = 1 << 30) {
   std::vector<rules::LabelMatcher> matchers;
   for (const auto& [name, value] : l.pairs()) {
-    matchers.push_back({rules::MatchType::kEqual, name, value, nullptr});
+    matchers.push_back({rules::MatchType::kEqual, std::string(name), std::string(value), nullptr});
   }
   std::vector<rules::SamplePoint> out;
   db.Select(matchers, mint, maxt, [&](const rules::Labels&, std::span<const rules::SamplePoint> p) {
@@ -130,6 +130,27 @@ TEST_CASE("current series come out in label order whatever the order they arrive
   CHECK(Current(db, 1000) ==
         std::vector<std::string>{"l{target=\"z:1\"}=4.000000", "m{target=\"a:1\"}=2.000000",
                                  "m{target=\"b:1\"}=3.000000", "m{target=\"c:1\"}=1.000000"});
+}
+
+TEST_CASE("selections of one metric come in label order, and say so", "[store]") {
+  store::ShortTermStore db({1h, 64, 5min});
+  db.AppendBatch("t1", {{Series("m", "c:1"), {1000, 1}}, {Series("m", "a:1"), {1000, 2}}}, 1000);
+  db.AppendBatch("t2", {{Series("m", "b:1"), {1000, 3}}, {Series("l", "z:1"), {1000, 4}}}, 1000);
+  auto select = [&](std::vector<rules::LabelMatcher> matchers, rules::Storage::VisitOrder* order) {
+    std::vector<rules::Labels> visited;
+    *order = db.Select(
+        matchers, 0, 2000,
+        [&](const rules::Labels& l, std::span<const rules::SamplePoint>) { visited.push_back(l); });
+    return visited;
+  };
+  rules::Storage::VisitOrder order{};
+  const auto by_name = select({{rules::MatchType::kEqual, "__name__", "m", {}}}, &order);
+  CHECK(order == rules::Storage::VisitOrder::kLabelOrder);
+  CHECK(by_name.size() == 3);
+  CHECK(std::is_sorted(by_name.begin(), by_name.end()));
+  const auto across_names = select({{rules::MatchType::kNotEqual, "target", "none", {}}}, &order);
+  CHECK(order == rules::Storage::VisitOrder::kUnordered);
+  CHECK(across_names.size() == 4);
 }
 
 TEST_CASE("a source keeps working after compaction dropped some of its series", "[store]") {

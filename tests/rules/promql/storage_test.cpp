@@ -29,6 +29,76 @@ TEST_CASE("Equal label sets hash equally, different ones differently") {
   CHECK(L({{"a", "12"}}).Hash() != L({{"a1", "2"}}).Hash());
 }
 
+TEST_CASE("Label sets built from sorted views drop empty values and keep the last duplicate") {
+  const std::vector<Labels::View> views = {{"a", "1"}, {"b", "x"}, {"b", "2"}, {"c", ""}};
+  const Labels labels = Labels::FromSorted(views);
+  CHECK(labels == L({{"a", "1"}, {"b", "2"}}));
+  CHECK(labels.size() == 2);
+  CHECK(Labels::FromSorted({}).empty());
+  std::vector<Labels::View> unsorted = {{"z", "9"}, {"a", "1"}};
+  CHECK(Labels::FromUnsorted(unsorted) == L({{"a", "1"}, {"z", "9"}}));
+}
+
+TEST_CASE("Changing a label set leaves its copies alone") {
+  const Labels original = L({{"__name__", "up"}, {"job", "api"}, {"zone", "a"}});
+  Labels copy = original;
+  copy.Set("job", "web");
+  copy.Set("new", "1");
+  copy.Remove("zone");
+  CHECK(original.ToString() == "up{job=\"api\", zone=\"a\"}");
+  CHECK(copy.ToString() == "up{job=\"web\", new=\"1\"}");
+  copy.Set("job", copy.Get("new"));  // a value that points into the set itself
+  CHECK(copy.Get("job") == "1");
+}
+
+TEST_CASE("Dropping the metric name gives the same set every time, and no other label does") {
+  const Labels series = L({{"__name__", "x_bucket"}, {"le", "1"}, {"target", "a"}});
+  Labels first = series;
+  first.Remove("__name__");
+  Labels second = series;
+  second.Remove("__name__");
+  CHECK(first == L({{"le", "1"}, {"target", "a"}}));
+  CHECK(second == first);
+  CHECK(series.MetricName() == "x_bucket");
+  Labels only_name = L({{"__name__", "up"}});
+  only_name.Remove("__name__");
+  CHECK(only_name.empty());
+  Labels without_le = series;
+  without_le.Remove("le");
+  CHECK(without_le == L({{"__name__", "x_bucket"}, {"target", "a"}}));
+}
+
+TEST_CASE("Label sets order by pairs, then by size, as Prometheus's labels.Compare") {
+  CHECK(L({{"a", "1"}}) < L({{"a", "2"}}));
+  CHECK(L({{"a", "1"}}) < L({{"a", "1"}, {"b", "0"}}));
+  CHECK(L({{"a", "9"}}) < L({{"b", "0"}}));
+  CHECK(Labels() < L({{"a", "1"}}));
+  CHECK(std::is_eq(L({{"a", "1"}}) <=> L({{"a", "1"}})));
+}
+
+TEST_CASE("A value holding the separator byte is not mistaken for two pairs") {
+  const Labels one = L({{"a",
+                         "1\xff"
+                         "b\xff"
+                         "2"},
+                        {"c", "3"}});
+  const Labels two = L({{"a", "1"},
+                        {"b",
+                         "2\xff"
+                         "c\xff"
+                         "3"}});
+  CHECK_FALSE(one == two);
+}
+
+TEST_CASE("Hashes of kept pairs agree across label sets and ignore the rest") {
+  const auto no_name = [](std::string_view name) { return name != "__name__"; };
+  CHECK(L({{"__name__", "a"}, {"x", "1"}}).HashOfPairs(no_name) ==
+        L({{"__name__", "b"}, {"x", "1"}}).HashOfPairs(no_name));
+  CHECK(L({{"__name__", "a"}, {"x", "1"}}).HashOfPairs(no_name) !=
+        L({{"__name__", "a"}, {"x", "2"}}).HashOfPairs(no_name));
+  CHECK(L({{"x", "1"}}).HashOfPairs(no_name) == L({{"x", "1"}}).HashOfPairs(no_name));
+}
+
 TEST_CASE("Regex matchers are fully anchored like Prometheus's") {
   LabelMatcher matcher;
   std::string error;
