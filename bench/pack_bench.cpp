@@ -36,6 +36,7 @@
 //                         evaluation timestamp (Unix ms) from a line on stdin, so the rounds can
 //                         run at the data age a Prometheus saw
 //   --per-rule            also print the output samples of the last round per metric name
+//   --rule-times N        also print the N rules that took longest in the last round
 //
 // Build: cmake --build build --target pack_bench && build/bench/pack_bench 100 1000
 #include <time.h>
@@ -380,13 +381,15 @@ int main(int argc, char** argv) {
   bool frozen = false;
   bool eval_start_stdin = false;
   bool per_rule = false;
+  int rule_times = 0;
   int rounds = 5;
   std::vector<int> target_counts;
   const auto usage = [] {
     std::fprintf(stderr,
                  "usage: pack_bench [--pack DIR | --rules FILE...] [--rounds R] [--end-ms T]\n"
                  "                  [--dump-openmetrics FILE] [--frozen [--eval-delay-ms D]\n"
-                 "                  [--eval-start-stdin]] [--per-rule] [TARGETS...]\n"
+                 "                  [--eval-start-stdin]] [--per-rule] [--rule-times N]\n"
+                 "                  [TARGETS...]\n"
                  "(see the comment at the top of bench/pack_bench.cpp)\n");
     return 2;
   };
@@ -418,6 +421,8 @@ int main(int argc, char** argv) {
       eval_start_stdin = true;
     } else if (arg == "--per-rule") {
       per_rule = true;
+    } else if (arg == "--rule-times" && i + 1 < argc) {
+      rule_times = std::atoi(argv[++i]);
     } else if (is_count(arg)) {
       target_counts.push_back(std::atoi(arg.c_str()));
     } else {
@@ -506,6 +511,7 @@ int main(int argc, char** argv) {
     const std::int64_t first_eval_ms = now_ms;
     std::vector<double> round_ms;
     std::vector<double> cpu_ms;
+    std::vector<double> append_ms;
     std::map<std::string, std::size_t> outputs_by_name;
     std::size_t outputs = 0;
     for (int r = 0; r < rounds; ++r, now_ms += kStepMs) {
@@ -520,7 +526,11 @@ int main(int argc, char** argv) {
         for (const auto& sample : samples)
           ++outputs_by_name[std::string(sample.labels.MetricName())];
       }
+      const auto append_start = std::chrono::steady_clock::now();
       store.AppendUntracked(std::move(samples));
+      append_ms.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - append_start)
+              .count());
       round_ms.push_back(
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
               .count());
@@ -529,14 +539,28 @@ int main(int argc, char** argv) {
     const double median = Median(round_ms);
     std::printf(
         "pack_bench targets=%d series=%zu rules=%zu round_ms_median=%.2f round_ms_min=%.2f "
-        "cpu_ms_median=%.2f outputs=%zu rss_MiB=%.1f hwm_MiB=%.1f first_eval_ms=%lld "
+        "cpu_ms_median=%.2f append_ms_median=%.2f outputs=%zu rss_MiB=%.1f hwm_MiB=%.1f "
+        "first_eval_ms=%lld "
         "data_age_s=%.1f rounds_ms=%s\n",
         n, counts.series, rule_count, median, *std::min_element(round_ms.begin(), round_ms.end()),
-        Median(cpu_ms), outputs, StatusMiB("VmRSS"), StatusMiB("VmHWM"),
+        Median(cpu_ms), Median(append_ms), outputs, StatusMiB("VmRSS"), StatusMiB("VmHWM"),
         static_cast<long long>(first_eval_ms), static_cast<double>(first_eval_ms - end_ms) / 1000.0,
         Join(round_ms, "%.1f").c_str());
     for (const auto& [name, count] : outputs_by_name) {
       std::printf("pack_bench output name=%s samples=%zu\n", name.c_str(), count);
+    }
+    if (rule_times > 0) {
+      std::vector<std::pair<double, std::string>> times;
+      for (const auto& group : manager.Status()) {
+        for (const auto& rule : group.rules) {
+          times.emplace_back(rule.last_duration_seconds, group.name + "/" + rule.name);
+        }
+      }
+      std::sort(times.rbegin(), times.rend());
+      times.resize(std::min(times.size(), static_cast<std::size_t>(rule_times)));
+      for (const auto& [seconds, rule] : times) {
+        std::printf("pack_bench rule_ms=%.2f rule=%s\n", seconds * 1000, rule.c_str());
+      }
     }
     std::fflush(stdout);
     results.push_back({n, median});

@@ -11,6 +11,27 @@
 
 namespace inferwatch::rules {
 
+namespace {
+
+// Stable, so the last of equal names stays last. Label sets are short: an insertion sort needs
+// no buffer, where std::stable_sort allocates one.
+void StableSortByName(std::span<Labels::View> pairs) {
+  if (pairs.size() > 32) {
+    std::stable_sort(pairs.begin(), pairs.end(), [](const Labels::View& a, const Labels::View& b) {
+      return a.first < b.first;
+    });
+    return;
+  }
+  for (std::size_t i = 1; i < pairs.size(); ++i) {
+    const Labels::View moving = pairs[i];
+    std::size_t j = i;
+    for (; j > 0 && moving.first < pairs[j - 1].first; --j) pairs[j] = pairs[j - 1];
+    pairs[j] = moving;
+  }
+}
+
+}  // namespace
+
 Labels::Labels(std::vector<Pair> pairs) {
   std::vector<View> views;
   views.reserve(pairs.size());
@@ -19,9 +40,7 @@ Labels::Labels(std::vector<Pair> pairs) {
 }
 
 Labels Labels::FromUnsorted(std::span<View> pairs) {
-  // stable_sort keeps insertion order among equal names, so the last duplicate wins.
-  std::stable_sort(pairs.begin(), pairs.end(),
-                   [](const View& a, const View& b) { return a.first < b.first; });
+  StableSortByName(pairs);
   return FromSorted(pairs);
 }
 
@@ -101,13 +120,64 @@ std::size_t Labels::LowerBound(std::string_view name) const {
 }
 
 Labels Labels::Rebuilt(std::size_t skip, std::size_t at, const View* insert) const {
-  std::vector<View> views;
-  views.reserve(size() + 1);
-  for (std::size_t i = 0; i <= size(); ++i) {
-    if (insert != nullptr && i == at) views.push_back(*insert);
-    if (i < size() && i != skip) views.push_back(PairAt(rep_, i));
+  // Pairs keep their text layout, so the kept runs of the old text move with one copy each and
+  // their offsets shift by a constant.
+  const std::uint32_t old_count = rep_ != nullptr ? rep_->count : 0;
+  const bool skipping = skip < old_count;
+  const std::uint32_t count = old_count - (skipping ? 1 : 0) + (insert != nullptr ? 1 : 0);
+  if (count == 0) return Labels();
+  const std::uint32_t* old_offsets = rep_ != nullptr ? rep_->offsets() : nullptr;
+  const std::uint32_t* old_name_sizes = rep_ != nullptr ? rep_->name_sizes() : nullptr;
+  const char* old_text = rep_ != nullptr ? rep_->text() : nullptr;
+  const auto pair_size = [&](std::size_t i) { return old_offsets[i + 1] - old_offsets[i]; };
+  std::size_t text_size = old_count > 0 ? old_offsets[old_count] : 0;
+  if (skipping) text_size -= pair_size(skip);
+  if (insert != nullptr) text_size += insert->first.size() + insert->second.size() + 2;
+
+  Labels out;
+  out.rep_ = Allocate(count, text_size);
+  std::uint32_t* offsets = out.rep_->offsets();
+  std::uint32_t* name_sizes = out.rep_->name_sizes();
+  char* text = out.rep_->text();
+  std::uint32_t n = 0;
+  std::uint32_t position = 0;
+  // Copies old pairs [begin, end) except `skip`, as one run on each side of it.
+  const auto copy_run = [&](std::size_t begin, std::size_t end) {
+    for (std::size_t run_begin = begin; run_begin < end;) {
+      if (run_begin == skip) {
+        ++run_begin;
+        continue;
+      }
+      const std::size_t run_end = skip > run_begin && skip < end ? skip : end;
+      const std::uint32_t bytes = old_offsets[run_end] - old_offsets[run_begin];
+      std::memcpy(text + position, old_text + old_offsets[run_begin], bytes);
+      const std::uint32_t shift = position - old_offsets[run_begin];
+      for (std::size_t i = run_begin; i < run_end; ++i) {
+        offsets[n] = old_offsets[i] + shift;
+        name_sizes[n] = old_name_sizes[i];
+        ++n;
+      }
+      position += bytes;
+      run_begin = run_end;
+    }
+  };
+  const std::size_t split = insert != nullptr ? std::min<std::size_t>(at, old_count) : old_count;
+  copy_run(0, split);
+  if (insert != nullptr) {
+    const auto& [name, value] = *insert;
+    offsets[n] = position;
+    name_sizes[n] = static_cast<std::uint32_t>(name.size());
+    ++n;
+    std::memcpy(text + position, name.data(), name.size());
+    position += static_cast<std::uint32_t>(name.size());
+    text[position++] = kSeparator;
+    std::memcpy(text + position, value.data(), value.size());
+    position += static_cast<std::uint32_t>(value.size());
+    text[position++] = kSeparator;
   }
-  return FromSorted(views);
+  copy_run(split, old_count);
+  offsets[count] = position;
+  return out;
 }
 
 std::string_view Labels::Get(std::string_view name) const {
@@ -183,6 +253,24 @@ void Labels::RemoveName(std::size_t index) {
   cached->refs.fetch_add(1, std::memory_order_relaxed);
   Release();
   rep_ = cached;
+}
+
+Labels Labels::WithOverrides(std::span<const View> sorted_overrides) const {
+  thread_local std::vector<View> merged;
+  merged.clear();
+  // A merge of two sorted lists; an override follows the pair it replaces, and the last of equal
+  // names wins in FromSorted.
+  std::size_t next = 0;
+  for (const View pair : pairs()) {
+    while (next < sorted_overrides.size() && sorted_overrides[next].first <= pair.first) {
+      if (sorted_overrides[next].first == pair.first) merged.push_back(pair);
+      merged.push_back(sorted_overrides[next++]);
+    }
+    if (merged.empty() || merged.back().first != pair.first) merged.push_back(pair);
+  }
+  merged.insert(merged.end(), sorted_overrides.begin() + static_cast<std::ptrdiff_t>(next),
+                sorted_overrides.end());
+  return FromSorted(merged);
 }
 
 std::uint64_t Labels::HashBytes(std::string_view bytes) {

@@ -66,6 +66,9 @@ class Labels {
   bool Has(std::string_view name) const;
   void Set(std::string_view name, std::string_view value);  // empty value removes
   void Remove(std::string_view name);
+  // This set with `overrides` set (an empty value removes), built at once. The overrides must be
+  // sorted by name without duplicates: callers prepare them once for many label sets.
+  Labels WithOverrides(std::span<const View> sorted_overrides) const;
   std::string_view MetricName() const { return Get("__name__"); }
   std::uint64_t Hash() const;
   // A hash of only the pairs whose name passes `keep`, computed without building that set: equal

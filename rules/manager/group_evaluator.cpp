@@ -30,16 +30,35 @@ std::variant<promql::Vector, std::string> EvalToVector(const rulefile::Rule& rul
 std::variant<promql::Vector, std::string> RecordOutputs(const rulefile::Rule& rule,
                                                         promql::Vector vector, std::int64_t t_ms,
                                                         int limit) {
-  std::unordered_map<std::uint64_t, const Labels*> seen;
-  seen.reserve(vector.size());
+  // The record name, then the rule's labels, win over the expression's labels, as setting them
+  // in that order would.
+  std::vector<Labels::View> overrides;
+  overrides.emplace_back("__name__", rule.name);
+  for (const auto& [name, value] : rule.labels) overrides.emplace_back(name, value);
+  std::stable_sort(overrides.begin(), overrides.end(),
+                   [](const Labels::View& a, const Labels::View& b) { return a.first < b.first; });
+  // Of equal names the last is what setting them in turn would leave.
+  std::vector<Labels::View> sorted_overrides;
+  for (std::size_t i = 0; i < overrides.size(); ++i) {
+    if (i + 1 < overrides.size() && overrides[i + 1].first == overrides[i].first) continue;
+    sorted_overrides.push_back(overrides[i]);
+  }
+  // Sorted hashes find candidate duplicates without a hash table; equal hashes compare in full.
+  std::vector<std::pair<std::uint64_t, const Labels*>> hashes;
+  hashes.reserve(vector.size());
   for (promql::VectorSample& sample : vector) {
-    sample.labels.Set("__name__", rule.name);
-    for (const auto& [name, value] : rule.labels) sample.labels.Set(name, value);
+    sample.labels = sample.labels.WithOverrides(sorted_overrides);
     sample.t_ms = t_ms;
-    auto [it, inserted] = seen.emplace(sample.labels.Hash(), &sample.labels);
-    if (!inserted && *it->second == sample.labels) {
-      return std::string(
-          "vector contains metrics with the same labelset after applying rule labels");
+    hashes.emplace_back(sample.labels.Hash(), &sample.labels);
+  }
+  std::sort(hashes.begin(), hashes.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::size_t i = 1; i < hashes.size(); ++i) {
+    for (std::size_t j = i; j-- > 0 && hashes[j].first == hashes[i].first;) {
+      if (*hashes[j].second == *hashes[i].second) {
+        return std::string(
+            "vector contains metrics with the same labelset after applying rule labels");
+      }
     }
   }
   if (limit > 0 && static_cast<int>(vector.size()) > limit) {

@@ -7,7 +7,11 @@ namespace inferwatch::rules::manager {
 void OverlayStorage::Append(const Labels& labels, std::int64_t t_ms, double value) {
   const auto [entry, inserted] = index_.try_emplace(labels, series_.size());
   if (inserted) {
-    by_name_[std::string(labels.MetricName())].push_back(series_.size());
+    const std::string_view name = labels.MetricName();
+    auto named = by_name_.find(name);
+    if (named == by_name_.end())
+      named = by_name_.emplace(std::string(name), std::vector<std::size_t>{}).first;
+    named->second.push_back(series_.size());
     series_.push_back(Series{labels, {}});
   }
   Series& series = series_[entry->second];

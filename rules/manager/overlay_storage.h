@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -36,7 +37,8 @@ class OverlayStorage : public Storage {
   // A round can record one series per target for each rule, thousands in all: look them up by
   // hash, never by scanning, or a round costs the square of the fleet size.
   std::unordered_map<Labels, std::size_t, LabelsHash> index_;
-  std::unordered_map<std::string, std::vector<std::size_t>> by_name_;  // series_ indexes
+  // series_ indexes per metric name; looked up by view, so a new series allocates no name.
+  std::map<std::string, std::vector<std::size_t>, std::less<>> by_name_;
 };
 
 }  // namespace inferwatch::rules::manager

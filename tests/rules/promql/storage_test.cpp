@@ -113,3 +113,14 @@ TEST_CASE("Regex matchers are fully anchored like Prometheus's") {
   CHECK_FALSE(MakeLabelMatcher(MatchType::kRegexMatch, "job", "(", &matcher, &error));
   CHECK_FALSE(error.empty());
 }
+
+TEST_CASE("Overrides set, replace and remove labels in one go") {
+  const Labels base = L({{"__name__", "x"}, {"b", "2"}, {"d", "4"}});
+  const std::vector<Labels::View> overrides = {
+      {"__name__", "y"}, {"a", "1"}, {"b", ""}, {"c", "3"}, {"e", "5"}};
+  CHECK(base.WithOverrides(overrides) ==
+        L({{"__name__", "y"}, {"a", "1"}, {"c", "3"}, {"d", "4"}, {"e", "5"}}));
+  CHECK(Labels().WithOverrides(overrides) ==
+        L({{"__name__", "y"}, {"a", "1"}, {"c", "3"}, {"e", "5"}}));
+  CHECK(base.WithOverrides({}) == base);
+}
