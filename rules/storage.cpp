@@ -335,6 +335,27 @@ std::string Labels::ToString() const {
   return out;
 }
 
+namespace {
+
+// The regex's shortcut, and its alternatives when it is literals joined by '|'.
+RegexShortcut ShortcutOf(std::string_view regex, std::vector<std::string>* literals) {
+  if (regex == ".*") return RegexShortcut::kAnything;
+  if (regex == ".+") return RegexShortcut::kNonEmpty;
+  constexpr std::string_view kSpecial = "\\.+*?()[]{}^$";
+  if (regex.find_first_of(kSpecial) != std::string_view::npos) return RegexShortcut::kNone;
+  literals->clear();
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t bar = regex.find('|', start);
+    literals->emplace_back(regex.substr(start, bar == std::string_view::npos ? bar : bar - start));
+    if (bar == std::string_view::npos) break;
+    start = bar + 1;
+  }
+  return RegexShortcut::kLiterals;
+}
+
+}  // namespace
+
 bool MakeLabelMatcher(MatchType type, std::string name, std::string value, LabelMatcher* out,
                       std::string* error) {
   out->type = type;
@@ -350,6 +371,10 @@ bool MakeLabelMatcher(MatchType type, std::string name, std::string value, Label
       return false;
     }
     out->regex = std::move(regex);
+    out->shortcut = ShortcutOf(out->value, &out->literals);
+  } else {
+    out->shortcut = RegexShortcut::kNone;
+    out->literals.clear();
   }
   return true;
 }
@@ -361,11 +386,26 @@ bool LabelMatcher::Matches(std::string_view label_value) const {
     case MatchType::kNotEqual:
       return label_value != value;
     case MatchType::kRegexMatch:
-      return regex && RE2::FullMatch(label_value, *regex);
+      return RegexMatches(label_value);
     case MatchType::kRegexNoMatch:
-      return !(regex && RE2::FullMatch(label_value, *regex));
+      return !RegexMatches(label_value);
   }
   return false;
+}
+
+bool LabelMatcher::RegexMatches(std::string_view label_value) const {
+  switch (shortcut) {
+    // '.' does not match a newline in RE2's default (and Go's) syntax.
+    case RegexShortcut::kAnything:
+      return label_value.find('\n') == std::string_view::npos;
+    case RegexShortcut::kNonEmpty:
+      return !label_value.empty() && label_value.find('\n') == std::string_view::npos;
+    case RegexShortcut::kLiterals:
+      return std::find(literals.begin(), literals.end(), label_value) != literals.end();
+    case RegexShortcut::kNone:
+      break;
+  }
+  return regex && RE2::FullMatch(label_value, *regex);
 }
 
 }  // namespace inferwatch::rules

@@ -199,12 +199,21 @@ std::uint64_t Labels::HashOfPairs(Keep keep) const {
 
 enum class MatchType { kEqual, kNotEqual, kRegexMatch, kRegexNoMatch };
 
+// What a regex matches when it is simple enough to decide without RE2: the packs and dashboards
+// are full of `=~".*"`, `=~"vllm"` and `=~"a|b"`, and selectors test every candidate series.
+enum class RegexShortcut { kNone, kAnything, kNonEmpty, kLiterals };
+
 struct LabelMatcher {
   MatchType type = MatchType::kEqual;
   std::string name;
   std::string value;
   std::shared_ptr<const re2::RE2> regex;             // fully anchored, set for the regex kinds
   bool Matches(std::string_view label_value) const;  // absent labels match as ""
+  RegexShortcut shortcut = RegexShortcut::kNone;     // set by MakeLabelMatcher
+  std::vector<std::string> literals;                 // the alternatives, for kLiterals
+
+ private:
+  bool RegexMatches(std::string_view label_value) const;
 };
 
 // Builds a matcher; the regex kinds compile "^(?:value)$" with RE2 as Prometheus does. On an

@@ -198,10 +198,16 @@ rules::Storage::VisitOrder ShortTermStore::Select(std::span<const rules::LabelMa
       break;
     }
   }
-  auto visit_series = [&](const Series* series) {
-    const bool matches = std::all_of(
-        label_matchers.begin(), label_matchers.end(),
-        [&](const auto* matcher) { return matcher->Matches(series->labels.Get(matcher->name)); });
+  // Series found through the postings need not test the matcher that found them.
+  std::vector<const rules::LabelMatcher*> checked;
+  for (const auto* matcher : label_matchers) {
+    if (matcher != indexed) checked.push_back(matcher);
+  }
+  auto visit_series = [&](const Series* series, bool by_postings) {
+    const auto& to_check = by_postings ? checked : label_matchers;
+    const bool matches = std::all_of(to_check.begin(), to_check.end(), [&](const auto* matcher) {
+      return matcher->Matches(series->labels.Get(matcher->name));
+    });
     if (!matches) return;
     const auto& points = series->points;
     auto first =
@@ -220,11 +226,13 @@ rules::Storage::VisitOrder ShortTermStore::Select(std::span<const rules::LabelMa
     }
     if (indexed != nullptr) {
       if (const auto* positions = entry.PostingsFor(indexed->name, indexed->value)) {
-        for (const std::uint32_t position : *positions) visit_series(entry.series[position]);
+        for (const std::uint32_t position : *positions) {
+          visit_series(entry.series[position], /*by_postings=*/true);
+        }
       }
       return;
     }
-    for (const Series* series : entry.series) visit_series(series);
+    for (const Series* series : entry.series) visit_series(series, /*by_postings=*/false);
   };
   if (name_equal != nullptr) {
     auto it = by_name_.find(name_equal->value);

@@ -35,8 +35,17 @@ void Throw(std::string message) {
 }
 
 std::uint64_t SignatureOf(const Labels& labels, bool on, const std::vector<std::string>& names) {
+  if (!std::is_sorted(names.begin(), names.end())) {
+    return labels.HashOfPairs([&](std::string_view name) {
+      const bool listed = std::find(names.begin(), names.end(), name) != names.end();
+      return on ? listed : !(listed || name == "__name__");
+    });
+  }
+  // Label pairs come sorted by name: walk both lists once.
+  std::size_t next = 0;
   return labels.HashOfPairs([&](std::string_view name) {
-    const bool listed = std::find(names.begin(), names.end(), name) != names.end();
+    while (next < names.size() && names[next] < name) ++next;
+    const bool listed = next < names.size() && names[next] == name;
     return on ? listed : !(listed || name == "__name__");
   });
 }

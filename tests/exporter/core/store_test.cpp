@@ -10,6 +10,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
+rules::LabelMatcher Matcher(rules::MatchType type, std::string name, std::string value) {
+  rules::LabelMatcher matcher;
+  std::string error;
+  REQUIRE(rules::MakeLabelMatcher(type, std::move(name), std::move(value), &matcher, &error));
+  return matcher;
+}
+
 rules::Labels Series(const std::string& name, const std::string& target) {
   return rules::Labels({{"__name__", name}, {"target", target}});
 }
@@ -18,7 +25,7 @@ std::vector<rules::SamplePoint> PointsOf(const store::ShortTermStore& db, const 
                                          std::int64_t mint = 0, std::int64_t maxt = 1 << 30) {
   std::vector<rules::LabelMatcher> matchers;
   for (const auto& [name, value] : l.pairs()) {
-    matchers.push_back({rules::MatchType::kEqual, std::string(name), std::string(value), nullptr});
+    matchers.push_back(Matcher(rules::MatchType::kEqual, std::string(name), std::string(value)));
   }
   std::vector<rules::SamplePoint> out;
   db.Select(matchers, mint, maxt, [&](const rules::Labels&, std::span<const rules::SamplePoint> p) {
@@ -50,9 +57,8 @@ TEST_CASE("appended points are selected by matchers and time range", "[store]") 
   CHECK(points[0].t_ms == 1000);
   CHECK(points[2].v == 3);
 
-  std::vector<rules::LabelMatcher> regex = {{rules::MatchType::kRegexMatch, "__name__",
-                                             "llm_requests_.*",
-                                             std::make_shared<const RE2>("llm_requests_.*")}};
+  std::vector<rules::LabelMatcher> regex = {
+      Matcher(rules::MatchType::kRegexMatch, "__name__", "llm_requests_.*")};
   int series = 0;
   db.Select(regex, 0, 10000, [&](const rules::Labels&, std::span<const rules::SamplePoint> p) {
     ++series;
@@ -144,11 +150,12 @@ TEST_CASE("selections of one metric come in label order, and say so", "[store]")
     return visited;
   };
   rules::Storage::VisitOrder order{};
-  const auto by_name = select({{rules::MatchType::kEqual, "__name__", "m", {}}}, &order);
+  const auto by_name = select({Matcher(rules::MatchType::kEqual, "__name__", "m")}, &order);
   CHECK(order == rules::Storage::VisitOrder::kLabelOrder);
   CHECK(by_name.size() == 3);
   CHECK(std::is_sorted(by_name.begin(), by_name.end()));
-  const auto across_names = select({{rules::MatchType::kNotEqual, "target", "none", {}}}, &order);
+  const auto across_names =
+      select({Matcher(rules::MatchType::kNotEqual, "target", "none")}, &order);
   CHECK(order == rules::Storage::VisitOrder::kUnordered);
   CHECK(across_names.size() == 4);
 }
@@ -176,8 +183,9 @@ TEST_CASE("equality selections stay exact as series come and go", "[store]") {
     return rules::Labels({{"__name__", "burn"}, {"slo", slo}, {"target", target}});
   };
   auto selected = [&](const std::string& slo) {
-    std::vector<rules::LabelMatcher> matchers = {{rules::MatchType::kEqual, "__name__", "burn", {}},
-                                                 {rules::MatchType::kEqual, "slo", slo, {}}};
+    std::vector<rules::LabelMatcher> matchers = {
+        Matcher(rules::MatchType::kEqual, "__name__", "burn"),
+        Matcher(rules::MatchType::kEqual, "slo", slo)};
     std::vector<std::string> out;
     db.Select(matchers, 0, 1 << 30,
               [&](const rules::Labels& l, std::span<const rules::SamplePoint>) {

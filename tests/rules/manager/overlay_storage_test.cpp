@@ -23,8 +23,10 @@ struct Visited {
 };
 
 Visited SelectUp(const Storage& storage) {
-  const std::vector<rules::LabelMatcher> matchers = {
-      {rules::MatchType::kEqual, "__name__", "up", {}}};
+  rules::LabelMatcher name;
+  std::string error;
+  REQUIRE(rules::MakeLabelMatcher(rules::MatchType::kEqual, "__name__", "up", &name, &error));
+  const std::vector<rules::LabelMatcher> matchers = {name};
   Visited out;
   out.order = storage.Select(matchers, 0, 10'000,
                              [&](const Labels& labels, std::span<const rules::SamplePoint>) {

@@ -124,3 +124,27 @@ TEST_CASE("Overrides set, replace and remove labels in one go") {
         L({{"__name__", "y"}, {"a", "1"}, {"c", "3"}, {"e", "5"}}));
   CHECK(base.WithOverrides({}) == base);
 }
+
+TEST_CASE("Simple regexes decide as RE2 would without running it") {
+  const std::vector<std::string> regexes = {".*",  ".+",  "vllm", "a|b|", "prefill_bound|x-y",
+                                            "a.b", "(a)", "a*"};
+  const std::vector<std::string> values = {"",     "vllm", "a",  "b",    "x-y", "prefill_bound",
+                                           "a\nb", "axb",  "aa", "vllm2"};
+  for (const auto& regex : regexes) {
+    LabelMatcher fast;
+    std::string error;
+    REQUIRE(MakeLabelMatcher(MatchType::kRegexMatch, "l", regex, &fast, &error));
+    LabelMatcher slow = fast;
+    slow.shortcut = inferwatch::rules::RegexShortcut::kNone;
+    for (const auto& value : values) {
+      INFO(regex << " against " << value);
+      CHECK(fast.Matches(value) == slow.Matches(value));
+    }
+  }
+  LabelMatcher literal;
+  std::string error;
+  REQUIRE(MakeLabelMatcher(MatchType::kRegexNoMatch, "l", "a|b", &literal, &error));
+  CHECK(literal.shortcut == inferwatch::rules::RegexShortcut::kLiterals);
+  CHECK_FALSE(literal.Matches("a"));
+  CHECK(literal.Matches("c"));
+}
