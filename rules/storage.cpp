@@ -393,6 +393,13 @@ bool LabelMatcher::Matches(std::string_view label_value) const {
   return false;
 }
 
+const LabelMatcher* FindNameEquality(std::span<const LabelMatcher> matchers) {
+  for (const auto& matcher : matchers) {
+    if (matcher.name == "__name__" && matcher.type == MatchType::kEqual) return &matcher;
+  }
+  return nullptr;
+}
+
 bool LabelMatcher::RegexMatches(std::string_view label_value) const {
   switch (shortcut) {
     // '.' does not match a newline in RE2's default (and Go's) syntax.

@@ -216,6 +216,10 @@ struct LabelMatcher {
   bool RegexMatches(std::string_view label_value) const;
 };
 
+// The first `__name__="..."` matcher, with which a store needs to look at one metric's series
+// only; null when there is none.
+const LabelMatcher* FindNameEquality(std::span<const LabelMatcher> matchers);
+
 // Builds a matcher; the regex kinds compile "^(?:value)$" with RE2 as Prometheus does. On an
 // invalid regex returns false and sets *error to RE2's message.
 bool MakeLabelMatcher(MatchType type, std::string name, std::string value, LabelMatcher* out,

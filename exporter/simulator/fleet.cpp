@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "exporter/simulator/dialects.h"
+#include "exporter/simulator/listener.h"
 #include "exporter/simulator/serving_model.h"
 
 namespace inferwatch::exporter::simulator {
@@ -230,15 +231,9 @@ std::optional<std::size_t> SimulatedFleet::IndexFromHost(std::string_view host) 
 
 bool SimulatedFleet::Start(const std::string& host, int port) {
   if (impl_->listener.joinable()) return false;
-  int bound = port;
-  if (port == 0) {
-    bound = impl_->server.bind_to_any_port(host);
-    if (bound <= 0) return false;
-  } else if (!impl_->server.bind_to_port(host, port)) {
-    return false;
-  }
+  const int bound = BindAndServe(impl_->server, host, port, &impl_->listener);
+  if (bound == 0) return false;
   impl_->port = bound;
-  impl_->listener = std::thread([this] { impl_->server.listen_after_bind(); });
   return true;
 }
 

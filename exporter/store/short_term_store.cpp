@@ -178,17 +178,12 @@ rules::Storage::VisitOrder ShortTermStore::Select(std::span<const rules::LabelMa
                                                   const SeriesVisitor& visit) const {
   std::shared_lock lock(mutex_);
   // Name matchers are decided once per metric name, the rest once per series.
+  const rules::LabelMatcher* name_equal = rules::FindNameEquality(matchers);
   std::vector<const rules::LabelMatcher*> name_matchers;
   std::vector<const rules::LabelMatcher*> label_matchers;
-  const rules::LabelMatcher* name_equal = nullptr;
   for (const auto& matcher : matchers) {
-    if (matcher.name != "__name__") {
-      label_matchers.push_back(&matcher);
-    } else if (matcher.type == rules::MatchType::kEqual && name_equal == nullptr) {
-      name_equal = &matcher;
-    } else {
-      name_matchers.push_back(&matcher);
-    }
+    if (&matcher == name_equal) continue;
+    (matcher.name == "__name__" ? name_matchers : label_matchers).push_back(&matcher);
   }
   // The first equality matcher on a label other than the name picks the series through postings.
   const rules::LabelMatcher* indexed = nullptr;

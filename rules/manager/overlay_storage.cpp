@@ -72,14 +72,12 @@ Storage::VisitOrder OverlayStorage::Select(std::span<const LabelMatcher> matcher
   };
   const auto order = [&] { return visited_unmerged ? VisitOrder::kUnordered : base_order; };
   // A selector that names its metric only looks at this round's series of that name.
-  for (const LabelMatcher& matcher : matchers) {
-    if (matcher.name == "__name__" && matcher.type == MatchType::kEqual) {
-      auto it = by_name_.find(matcher.value);
-      if (it != by_name_.end()) {
-        for (std::size_t i : it->second) visit_unmerged(i);
-      }
-      return order();
+  if (const LabelMatcher* name = FindNameEquality(matchers)) {
+    auto it = by_name_.find(name->value);
+    if (it != by_name_.end()) {
+      for (std::size_t i : it->second) visit_unmerged(i);
     }
+    return order();
   }
   for (std::size_t i = 0; i < series_.size(); ++i) visit_unmerged(i);
   return order();

@@ -58,13 +58,10 @@ Storage::VisitOrder MemoryStorage::Select(std::span<const LabelMatcher> matchers
                                           const SeriesVisitor& visit) const {
   // A metric-name equality matcher narrows the scan to that metric's series.
   const std::vector<std::size_t>* candidates = &order_;
-  for (const auto& matcher : matchers) {
-    if (matcher.name == "__name__" && matcher.type == MatchType::kEqual) {
-      auto it = by_name_.find(matcher.value);
-      if (it == by_name_.end()) return VisitOrder::kLabelOrder;
-      candidates = &it->second;
-      break;
-    }
+  if (const LabelMatcher* name = FindNameEquality(matchers)) {
+    auto it = by_name_.find(name->value);
+    if (it == by_name_.end()) return VisitOrder::kLabelOrder;
+    candidates = &it->second;
   }
   for (std::size_t index : *candidates) {
     const StoredSeries& series = series_[index];
