@@ -6,6 +6,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "rules/promql/dense_index.h"
 #include "rules/promql/eval_internal.h"
 #include "rules/text/names.h"
 
@@ -118,7 +119,7 @@ Vector Aggregate(const promql::Aggregate& node, Vector input, double param_numbe
     return a->value > b->value;
   };
 
-  std::unordered_map<std::uint64_t, std::size_t> index;
+  DenseIndex index;
   std::vector<Group> groups;
   std::vector<Labels::View> kept;
   for (auto& sample : input) {
@@ -128,7 +129,7 @@ Vector Aggregate(const promql::Aggregate& node, Vector input, double param_numbe
     const std::uint64_t key =
         node.without ? SignatureOf(sample.labels, false, grouping)
                      : (grouping.empty() ? 0 : SignatureOf(sample.labels, true, grouping));
-    auto [it, inserted] = index.emplace(key, groups.size());
+    const auto [number, inserted] = index.Insert(key);
     if (inserted) {
       Group group;
       // Built in one go from views: the pairs come out in order either way.
@@ -168,7 +169,7 @@ Vector Aggregate(const promql::Aggregate& node, Vector input, double param_numbe
       groups.push_back(std::move(group));
       continue;
     }
-    Group& group = groups[it->second];
+    Group& group = groups[number];
     const double v = sample.value;
     switch (op) {
       case AggregateOp::kSum:

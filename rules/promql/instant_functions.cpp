@@ -4,10 +4,12 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <span>
 #include <unordered_map>
 
 #include <re2/re2.h>
 
+#include "rules/promql/dense_index.h"
 #include "rules/promql/eval_internal.h"
 #include "rules/text/names.h"
 
@@ -247,10 +249,15 @@ Vector HistogramQuantile(double q, const Vector& input) {
   };
   struct Histogram {
     Labels labels;
-    std::vector<Bucket> buckets;
+    std::uint32_t first = 0;  // its buckets in `grouped`
+    std::uint32_t size = 0;
   };
-  std::unordered_map<std::uint64_t, std::size_t> index;
+  // Buckets are collected flat and then laid out histogram by histogram (a counting sort that
+  // keeps input order), so a histogram costs no allocation of its own.
+  DenseIndex index;
   std::vector<Histogram> histograms;
+  std::vector<std::pair<std::uint32_t, Bucket>> collected;
+  collected.reserve(input.size());
   std::vector<Labels::View> kept;
   for (const auto& sample : input) {
     double upper = 0;
@@ -258,19 +265,34 @@ Vector HistogramQuantile(double q, const Vector& input) {
     // Group on every label but le, the metric name included.
     const std::uint64_t hash =
         sample.labels.HashOfPairs([](std::string_view name) { return name != "le"; });
-    auto [it, inserted] = index.emplace(hash, histograms.size());
+    const auto [number, inserted] = index.Insert(hash);
     if (inserted) {
       kept.clear();
       for (const auto pair : sample.labels.pairs()) {
         if (pair.first != "le" && pair.first != "__name__") kept.push_back(pair);
       }
-      histograms.push_back(Histogram{Labels::FromSorted(kept), {}});
+      histograms.push_back(Histogram{Labels::FromSorted(kept), 0, 0});
     }
-    histograms[it->second].buckets.push_back(Bucket{upper, sample.value});
+    ++histograms[number].size;
+    collected.emplace_back(number, Bucket{upper, sample.value});
   }
-  Vector out;
+  std::uint32_t next_first = 0;
   for (auto& h : histograms) {
-    auto& buckets = h.buckets;
+    h.first = next_first;
+    next_first += h.size;
+  }
+  std::vector<Bucket> grouped(collected.size());
+  {
+    std::vector<std::uint32_t> filled(histograms.size(), 0);
+    for (const auto& [number, bucket] : collected) {
+      grouped[histograms[number].first + filled[number]++] = bucket;
+    }
+  }
+  std::vector<Bucket> merged;
+  Vector out;
+  out.reserve(histograms.size());
+  for (auto& h : histograms) {
+    const std::span<Bucket> buckets(grouped.data() + h.first, h.size);
     double value;
     if (std::isnan(q)) {
       value = kNaN;
@@ -279,13 +301,23 @@ Vector HistogramQuantile(double q, const Vector& input) {
     } else if (q > 1) {
       value = std::numeric_limits<double>::infinity();
     } else {
-      std::stable_sort(buckets.begin(), buckets.end(),
-                       [](const Bucket& a, const Bucket& b) { return a.upper < b.upper; });
+      // Stable, as Prometheus sorts; insertion sort needs no buffer for the usual dozen buckets.
+      const auto by_upper = [](const Bucket& a, const Bucket& b) { return a.upper < b.upper; };
+      if (buckets.size() > 64) {
+        std::stable_sort(buckets.begin(), buckets.end(), by_upper);
+      } else {
+        for (std::size_t i = 1; i < buckets.size(); ++i) {
+          const Bucket moving = buckets[i];
+          std::size_t j = i;
+          for (; j > 0 && by_upper(moving, buckets[j - 1]); --j) buckets[j] = buckets[j - 1];
+          buckets[j] = moving;
+        }
+      }
       if (!(std::isinf(buckets.back().upper) && buckets.back().upper > 0)) {
         value = kNaN;
       } else {
         // Merge buckets with equal bounds, then force counts to be monotonic.
-        std::vector<Bucket> merged;
+        merged.clear();
         for (const auto& b : buckets) {
           if (!merged.empty() && merged.back().upper == b.upper) {
             merged.back().count += b.count;
