@@ -59,27 +59,27 @@ Labels Labels::FromSorted(std::span<const View> pairs) {
   Labels out;
   if (count == 0) return out;
   Rep* rep = Allocate(count, text_size);
-  std::uint32_t* offsets = rep->offsets();
-  std::uint32_t* name_sizes = rep->name_sizes();
-  char* text = rep->text();
   std::uint32_t position = 0;
   std::uint32_t n = 0;
   for (std::size_t i = 0; i < pairs.size(); ++i) {
-    if (!kept(i)) continue;
-    const auto& [name, value] = pairs[i];
-    offsets[n] = position;
-    name_sizes[n] = static_cast<std::uint32_t>(name.size());
-    std::memcpy(text + position, name.data(), name.size());
-    position += static_cast<std::uint32_t>(name.size());
-    text[position++] = kSeparator;
-    std::memcpy(text + position, value.data(), value.size());
-    position += static_cast<std::uint32_t>(value.size());
-    text[position++] = kSeparator;
-    ++n;
+    if (kept(i)) WritePair(rep, n++, pairs[i], &position);
   }
-  offsets[count] = position;
+  rep->offsets()[count] = position;
   out.rep_ = rep;
   return out;
+}
+
+void Labels::WritePair(Rep* rep, std::uint32_t index, const View& pair, std::uint32_t* position) {
+  const auto& [name, value] = pair;
+  char* text = rep->text();
+  rep->offsets()[index] = *position;
+  rep->name_sizes()[index] = static_cast<std::uint32_t>(name.size());
+  std::memcpy(text + *position, name.data(), name.size());
+  *position += static_cast<std::uint32_t>(name.size());
+  text[(*position)++] = kSeparator;
+  std::memcpy(text + *position, value.data(), value.size());
+  *position += static_cast<std::uint32_t>(value.size());
+  text[(*position)++] = kSeparator;
 }
 
 Labels::Rep* Labels::Allocate(std::uint32_t count, std::size_t text_size) {
@@ -163,18 +163,7 @@ Labels Labels::Rebuilt(std::size_t skip, std::size_t at, const View* insert) con
   };
   const std::size_t split = insert != nullptr ? std::min<std::size_t>(at, old_count) : old_count;
   copy_run(0, split);
-  if (insert != nullptr) {
-    const auto& [name, value] = *insert;
-    offsets[n] = position;
-    name_sizes[n] = static_cast<std::uint32_t>(name.size());
-    ++n;
-    std::memcpy(text + position, name.data(), name.size());
-    position += static_cast<std::uint32_t>(name.size());
-    text[position++] = kSeparator;
-    std::memcpy(text + position, value.data(), value.size());
-    position += static_cast<std::uint32_t>(value.size());
-    text[position++] = kSeparator;
-  }
+  if (insert != nullptr) WritePair(out.rep_, n++, *insert, &position);
   copy_run(split, old_count);
   offsets[count] = position;
   return out;

@@ -113,6 +113,8 @@ class Labels {
     rep_ = nullptr;
   }
   static Rep* Allocate(std::uint32_t count, std::size_t text_size);
+  // Writes `pair` as the rep's pair number `index` at text offset *position, and advances it.
+  static void WritePair(Rep* rep, std::uint32_t index, const View& pair, std::uint32_t* position);
   static void Free(Rep* rep);
   static View PairAt(const Rep* rep, std::size_t i);
   static std::uint64_t HashBytes(std::string_view bytes);
