@@ -7,30 +7,10 @@
 #include <re2/re2.h>
 #include <xxhash.h>
 
+#include "rules/stable_sort_small.h"
 #include "rules/text/quote.h"
 
 namespace inferwatch::rules {
-
-namespace {
-
-// Stable, so the last of equal names stays last. Label sets are short: an insertion sort needs
-// no buffer, where std::stable_sort allocates one.
-void StableSortByName(std::span<Labels::View> pairs) {
-  if (pairs.size() > 32) {
-    std::stable_sort(pairs.begin(), pairs.end(), [](const Labels::View& a, const Labels::View& b) {
-      return a.first < b.first;
-    });
-    return;
-  }
-  for (std::size_t i = 1; i < pairs.size(); ++i) {
-    const Labels::View moving = pairs[i];
-    std::size_t j = i;
-    for (; j > 0 && moving.first < pairs[j - 1].first; --j) pairs[j] = pairs[j - 1];
-    pairs[j] = moving;
-  }
-}
-
-}  // namespace
 
 Labels::Labels(std::vector<Pair> pairs) {
   std::vector<View> views;
@@ -40,7 +20,8 @@ Labels::Labels(std::vector<Pair> pairs) {
 }
 
 Labels Labels::FromUnsorted(std::span<View> pairs) {
-  StableSortByName(pairs);
+  // Stable, so the last of equal names stays last.
+  StableSortSmall(pairs, [](const View& a, const View& b) { return a.first < b.first; });
   return FromSorted(pairs);
 }
 

@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <unordered_map>
+#include <span>
 
 #include <fmt/format.h>
 
 #include "rules/manager/overlay_storage.h"
+#include "rules/stable_sort_small.h"
 
 namespace inferwatch::rules::manager {
 
@@ -35,31 +36,20 @@ std::variant<promql::Vector, std::string> RecordOutputs(const rulefile::Rule& ru
   std::vector<Labels::View> overrides;
   overrides.emplace_back("__name__", rule.name);
   for (const auto& [name, value] : rule.labels) overrides.emplace_back(name, value);
-  std::stable_sort(overrides.begin(), overrides.end(),
-                   [](const Labels::View& a, const Labels::View& b) { return a.first < b.first; });
+  StableSortSmall(std::span<Labels::View>(overrides),
+                  [](const Labels::View& a, const Labels::View& b) { return a.first < b.first; });
   // Of equal names the last is what setting them in turn would leave.
   std::vector<Labels::View> sorted_overrides;
   for (std::size_t i = 0; i < overrides.size(); ++i) {
     if (i + 1 < overrides.size() && overrides[i + 1].first == overrides[i].first) continue;
     sorted_overrides.push_back(overrides[i]);
   }
-  // Sorted hashes find candidate duplicates without a hash table; equal hashes compare in full.
-  std::vector<std::pair<std::uint64_t, const Labels*>> hashes;
-  hashes.reserve(vector.size());
   for (promql::VectorSample& sample : vector) {
     sample.labels = sample.labels.WithOverrides(sorted_overrides);
     sample.t_ms = t_ms;
-    hashes.emplace_back(sample.labels.Hash(), &sample.labels);
   }
-  std::sort(hashes.begin(), hashes.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (std::size_t i = 1; i < hashes.size(); ++i) {
-    for (std::size_t j = i; j-- > 0 && hashes[j].first == hashes[i].first;) {
-      if (*hashes[j].second == *hashes[i].second) {
-        return std::string(
-            "vector contains metrics with the same labelset after applying rule labels");
-      }
-    }
+  if (promql::ContainsSameLabelSet(vector)) {
+    return std::string("vector contains metrics with the same labelset after applying rule labels");
   }
   if (limit > 0 && static_cast<int>(vector.size()) > limit) {
     return fmt::format("exceeded limit of {} with {} series", limit, vector.size());

@@ -28,6 +28,23 @@ ValueType Value::type() const {
   }
 }
 
+bool ContainsSameLabelSet(const Vector& vector) {
+  if (vector.size() < 2) return false;
+  // Sorted hashes find candidates without a hash table; equal hashes are then compared in full.
+  thread_local std::vector<std::pair<std::uint64_t, const Labels*>> hashes;
+  hashes.clear();
+  hashes.reserve(vector.size());
+  for (const auto& sample : vector) hashes.emplace_back(sample.labels.Hash(), &sample.labels);
+  std::sort(hashes.begin(), hashes.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::size_t i = 1; i < hashes.size(); ++i) {
+    for (std::size_t j = i; j-- > 0 && hashes[j].first == hashes[i].first;) {
+      if (*hashes[j].second == *hashes[i].second) return true;
+    }
+  }
+  return false;
+}
+
 namespace detail {
 
 void Throw(std::string message) {
@@ -51,22 +68,7 @@ std::uint64_t SignatureOf(const Labels& labels, bool on, const std::vector<std::
 }
 
 void CheckUniqueLabelSets(const Vector& vector) {
-  if (vector.size() < 2) return;
-  // Sorted hashes find candidates without a hash table; equal hashes are then compared in full.
-  thread_local std::vector<std::pair<std::uint64_t, const Labels*>> hashes;
-  hashes.clear();
-  hashes.reserve(vector.size());
-  for (const auto& sample : vector) hashes.emplace_back(sample.labels.Hash(), &sample.labels);
-  std::sort(hashes.begin(), hashes.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (std::size_t i = 1; i < hashes.size(); ++i) {
-    if (hashes[i].first != hashes[i - 1].first) continue;
-    for (std::size_t j = i; j-- > 0 && hashes[j].first == hashes[i].first;) {
-      if (*hashes[j].second == *hashes[i].second) {
-        Throw("vector cannot contain metrics with the same labelset");
-      }
-    }
-  }
+  if (ContainsSameLabelSet(vector)) Throw("vector cannot contain metrics with the same labelset");
 }
 
 bool SameMetricName(const Vector& vector) {

@@ -18,6 +18,9 @@ struct VectorSample {
 };
 using Vector = std::vector<VectorSample>;
 
+// Whether two samples share a label set (Prometheus's Vector.ContainsSameLabelset).
+bool ContainsSameLabelSet(const Vector& vector);
+
 struct Series {
   Labels labels;
   std::vector<SamplePoint> points;

@@ -11,6 +11,7 @@
 
 #include "rules/promql/dense_index.h"
 #include "rules/promql/eval_internal.h"
+#include "rules/stable_sort_small.h"
 #include "rules/text/names.h"
 
 namespace inferwatch::rules::promql::detail {
@@ -301,18 +302,8 @@ Vector HistogramQuantile(double q, const Vector& input) {
     } else if (q > 1) {
       value = std::numeric_limits<double>::infinity();
     } else {
-      // Stable, as Prometheus sorts; insertion sort needs no buffer for the usual dozen buckets.
-      const auto by_upper = [](const Bucket& a, const Bucket& b) { return a.upper < b.upper; };
-      if (buckets.size() > 64) {
-        std::stable_sort(buckets.begin(), buckets.end(), by_upper);
-      } else {
-        for (std::size_t i = 1; i < buckets.size(); ++i) {
-          const Bucket moving = buckets[i];
-          std::size_t j = i;
-          for (; j > 0 && by_upper(moving, buckets[j - 1]); --j) buckets[j] = buckets[j - 1];
-          buckets[j] = moving;
-        }
-      }
+      // Stable, as Prometheus sorts.
+      StableSortSmall(buckets, [](const Bucket& a, const Bucket& b) { return a.upper < b.upper; });
       if (!(std::isinf(buckets.back().upper) && buckets.back().upper > 0)) {
         value = kNaN;
       } else {
