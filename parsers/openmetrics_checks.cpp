@@ -97,27 +97,6 @@ void AppendEscaped(std::string& out, std::string_view value) {
   }
 }
 
-// The bytes of a text of at most 32 bytes as four words, read without going past its end: texts
-// of one size are equal exactly when their keys are (the loads cover every byte).
-void ShortTextKey(std::string_view text, uint64_t (&key)[4]) {
-  const char* const p = text.data();
-  const std::size_t size = text.size();
-  key[2] = 0;
-  key[3] = 0;
-  if (size > 16) {
-    std::memcpy(&key[0], p, 8);
-    std::memcpy(&key[1], p + 8, 8);
-    std::memcpy(&key[2], p + size - 16, 8);
-    std::memcpy(&key[3], p + size - 8, 8);
-  } else if (size >= 8) {
-    std::memcpy(&key[0], p, 8);
-    std::memcpy(&key[1], p + size - 8, 8);
-  } else {
-    key[0] = LoadTail(p, size);
-    key[1] = 0;
-  }
-}
-
 // `le` and `quantile` must be numbers; infinities only in their canonical spelling.
 std::optional<double> ParseBound(std::string_view text) {
   const auto value = ParseValue(text);
@@ -343,6 +322,7 @@ void OpenMetricsChecker::StartFamily(std::string_view name, MetricType type) {
   seen_groups_.Clear();
   histogram_ = HistogramGroup{};
   bound_cursor_ = 0;
+  bucket_run_ = false;
 }
 
 [[gnu::always_inline]] inline std::optional<ParseError> OpenMetricsChecker::CheckGroup(
@@ -369,8 +349,21 @@ void OpenMetricsChecker::StartFamily(std::string_view name, MetricType type) {
   return std::nullopt;
 }
 
+void OpenMetricsChecker::StartBucketRun(const ParsedSample& sample, std::size_t le) {
+  const std::span<const Label> labels = sample.labels;
+  const char* const before = labels[0].name.data();
+  const char* const after = labels[le].value.data() + labels[le].value.size();
+  const char* const end = sample.labels_end;
+  bucket_run_ = after > before && after <= end;  // the bound lies in its line
+  run_before_ = before;
+  run_before_size_ = static_cast<std::size_t>(labels[le].name.data() - before);
+  run_after_ = after;
+  run_after_size_ = static_cast<std::size_t>(end - after);
+}
+
 std::optional<ParseError> OpenMetricsChecker::CheckBucket(const ParsedSample& sample,
                                                           std::size_t line) {
+  bucket_run_ = false;
   // Only histograms and gaugehistograms have _bucket samples (FamilySuffixes).
   const std::size_t le = FindLe(sample.labels);
   double bound = 0;
@@ -402,12 +395,14 @@ std::optional<ParseError> OpenMetricsChecker::CheckBucket(const ParsedSample& sa
   state.has_bucket = true;
   state.last_bound = bound;
   state.last_bucket_value = value;
+  StartBucketRun(sample, le);
   return std::nullopt;
 }
 
 std::optional<ParseError> OpenMetricsChecker::CheckOtherSample(const ParsedSample& sample,
                                                                Suffix suffix, std::size_t line) {
   bound_cursor_ = 0;  // a group's buckets end at its _count or _sum
+  bucket_run_ = false;
   std::size_t skip = kNoLabel;
   if (type_ == MetricType::kStateSet) {
     skip = FindLabel(sample.labels, family_);
@@ -534,6 +529,7 @@ std::optional<ParseError> OpenMetricsChecker::CheckNewFamilyName(std::string_vie
 }
 
 std::optional<ParseError> OpenMetricsChecker::FinishFamily(std::size_t line) {
+  bucket_run_ = false;
   if (auto error = FinishHistogramGroup()) return error;
   for (const std::string_view suffix : NameSuffixes(type_)) {
     std::string name = family_;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,7 +12,9 @@
 #include <vector>
 
 #include "parsers/exposition.h"
+#include "parsers/label_hash.h"
 #include "parsers/sample_line.h"
+#include "parsers/scan.h"
 #include "parsers/suffix.h"
 
 namespace inferwatch::parsers {
@@ -44,9 +47,12 @@ class OpenMetricsChecker {
                                                std::size_t line) const;
 
   // `suffix` is what follows the family name in the sample name, one the family's type allows.
-  std::optional<ParseError> CheckSample(const ParsedSample& sample, Suffix suffix,
-                                        std::size_t line) {
-    if (suffix == Suffix::kBucket) return CheckBucket(sample, line);
+  [[gnu::always_inline]] std::optional<ParseError> CheckSample(const ParsedSample& sample,
+                                                               Suffix suffix, std::size_t line) {
+    if (suffix == Suffix::kBucket) {
+      if (NextBucketOfRun(sample, line)) return std::nullopt;
+      return CheckBucket(sample, line);
+    }
     return CheckOtherSample(sample, suffix, line);
   }
 
@@ -73,8 +79,13 @@ class OpenMetricsChecker {
     std::size_t last_line = 0;
   };
 
-  // Most samples of a payload are histogram buckets: their checks are one straight path.
+  // Most samples of a payload are histogram buckets, and most buckets follow a bucket of their
+  // own group. For those this checks everything CheckBucket would and returns true when all
+  // passed; false leaves the sample to CheckBucket (errors, group changes, uncached bounds).
+  bool NextBucketOfRun(const ParsedSample& sample, std::size_t line);
   std::optional<ParseError> CheckBucket(const ParsedSample& sample, std::size_t line);
+  // Notes the label text around `le` of a bucket that CheckBucket accepted, for NextBucketOfRun.
+  void StartBucketRun(const ParsedSample& sample, std::size_t le);
   std::optional<ParseError> CheckOtherSample(const ParsedSample& sample, Suffix suffix,
                                              std::size_t line);
   // The series group checks shared by every sample: contiguity and timestamps.
@@ -125,6 +136,90 @@ class OpenMetricsChecker {
   std::vector<CachedBound> bounds_;
   std::size_t bound_cursor_ = 0;
   std::size_t le_hint_ = 0;
+  // The previous sample was a bucket accepted in the current histogram group, its labels in its
+  // line: the text before `le` (from the first label name) and after its value (from the closing
+  // quote to the '}'). A bucket whose text there is the same has the same group.
+  bool bucket_run_ = false;
+  const char* run_before_ = nullptr;
+  std::size_t run_before_size_ = 0;
+  const char* run_after_ = nullptr;
+  std::size_t run_after_size_ = 0;
 };
+
+// The bytes of a text of at most 32 bytes as four words, read without going past its end: texts
+// of one size are equal exactly when their keys are (the loads cover every byte).
+inline void ShortTextKey(std::string_view text, uint64_t (&key)[4]) {
+  const char* const p = text.data();
+  const std::size_t size = text.size();
+  key[2] = 0;
+  key[3] = 0;
+  if (size > 16) {
+    std::memcpy(&key[0], p, 8);
+    std::memcpy(&key[1], p + 8, 8);
+    std::memcpy(&key[2], p + size - 16, 8);
+    std::memcpy(&key[3], p + size - 8, 8);
+  } else if (size >= 8) {
+    std::memcpy(&key[0], p, 8);
+    std::memcpy(&key[1], p + size - 8, 8);
+  } else {
+    key[0] = LoadTail(p, size);
+    key[1] = 0;
+  }
+}
+
+[[gnu::always_inline]] inline bool OpenMetricsChecker::NextBucketOfRun(const ParsedSample& sample,
+                                                                       std::size_t line) {
+  if (!bucket_run_) return false;
+  const std::span<const Label> labels = sample.labels;
+  const std::size_t le = le_hint_;
+  if (le >= labels.size() || labels[le].name.size() != 2 || labels[le].name[0] != 'l' ||
+      labels[le].name[1] != 'e') {
+    return false;
+  }
+  // Same bytes before `le` and after its value as the previous bucket: the same labels other than
+  // `le`, written the same way, so the same group.
+  const char* const before = labels[0].name.data();
+  const std::string_view text = labels[le].value;
+  const char* const after = text.data() + text.size();
+  const char* const end = sample.labels_end;
+  // A bound is never unescaped (no escape leaves a number), so its end lies in the label text;
+  // checked all the same, since the pieces are read through it.
+  if (!(after > before && after <= end)) return false;
+  const auto before_size = static_cast<std::size_t>(labels[le].name.data() - before);
+  const auto after_size = static_cast<std::size_t>(end - after);
+  if (before_size != run_before_size_ || after_size != run_after_size_ ||
+      !scan::SameBytes(before, run_before_, before_size) ||
+      !scan::SameBytes(after, run_after_, after_size)) {
+    return false;
+  }
+  // The bound the previous group's bucket at this position had, when the text is the same.
+  if (bound_cursor_ >= bounds_.size()) return false;
+  const CachedBound& cached = bounds_[bound_cursor_];
+  if (cached.size != text.size()) return false;  // so at most 32 bytes, as cached texts are
+  uint64_t key[4];
+  ShortTextKey(text, key);
+  if (((cached.key[0] ^ key[0]) | (cached.key[1] ^ key[1]) | (cached.key[2] ^ key[2]) |
+       (cached.key[3] ^ key[3])) != 0) {
+    return false;
+  }
+  const double bound = cached.value;
+  HistogramGroup& state = histogram_;
+  // The series group's timestamp is the histogram group's: a bucket of the run must repeat it,
+  // anything else (absent, later, earlier) is CheckBucket's to judge.
+  if (sample.has_timestamp != state.has_timestamp ||
+      (sample.has_timestamp && sample.timestamp_seconds != state.timestamp)) {
+    return false;
+  }
+  // The run's counts so far are not negative, so one test rejects NaN, negative and
+  // non-cumulative counts; bounds must increase.
+  const double value = sample.value;
+  if (!(value >= state.last_bucket_value) || !(bound > state.last_bound)) return false;
+  ++bound_cursor_;
+  state.last_line = line;
+  state.negative_buckets |= bound < 0;
+  state.last_bound = bound;
+  state.last_bucket_value = value;
+  return true;
+}
 
 }  // namespace inferwatch::parsers

@@ -9,6 +9,10 @@
 // but never past `limit`; near `limit` the scalar loop takes over.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #define INFERWATCH_SCAN_SSE2 1
@@ -69,6 +73,51 @@ inline const char* FindQuoteOrBackslash(const char* p, const char* end, const ch
   }
 #endif
   return detail::FindEither(p, end, limit, '"', '\\');
+}
+
+// Whether a[0, n) and b[0, n) hold the same bytes, reading none past n: 16 bytes per step with
+// the last block overlapping, and one test at the end. For texts of about 50 to 150 bytes that are
+// almost always equal (the group text of consecutive buckets), where a memcmp call and its size
+// dispatch cost more than the comparison.
+[[gnu::always_inline]] inline bool SameBytes(const char* a, const char* b, std::size_t n) {
+#if defined(INFERWATCH_SCAN_SSE2)
+  if (n >= 16) {
+    __m128i same = _mm_cmpeq_epi8(detail::Load(a + n - 16), detail::Load(b + n - 16));
+    std::size_t i = 0;
+    for (; i + 32 < n; i += 32) {
+      same = _mm_and_si128(same, _mm_cmpeq_epi8(detail::Load(a + i), detail::Load(b + i)));
+      same =
+          _mm_and_si128(same, _mm_cmpeq_epi8(detail::Load(a + i + 16), detail::Load(b + i + 16)));
+    }
+    if (i + 16 < n) {
+      same = _mm_and_si128(same, _mm_cmpeq_epi8(detail::Load(a + i), detail::Load(b + i)));
+    }
+    return _mm_movemask_epi8(same) == 0xFFFF;
+  }
+#else
+  if (n > 16) return std::memcmp(a, b, n) == 0;
+#endif
+  // Two overlapping loads per side cover 4 to 16 bytes.
+  if (n >= 8) {
+    uint64_t a0, a1, b0, b1;
+    std::memcpy(&a0, a, 8);
+    std::memcpy(&a1, a + n - 8, 8);
+    std::memcpy(&b0, b, 8);
+    std::memcpy(&b1, b + n - 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  if (n >= 4) {
+    uint32_t a0, a1, b0, b1;
+    std::memcpy(&a0, a, 4);
+    std::memcpy(&a1, a + n - 4, 4);
+    std::memcpy(&b0, b, 4);
+    std::memcpy(&b1, b + n - 4, 4);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
 }
 
 // First ' ' (or, with `tab`, ' ' or '\t') in [p, end).

@@ -24,6 +24,23 @@ std::string Repeat(const std::string& line, int times) {
   return out;
 }
 
+// Two histogram groups with timestamps, the second bucket of the second one (line 8) replaced:
+// the first group fills the bound cache, so line 8 follows a bucket of its own group with a bound
+// text seen at its position, the case the bucket-run shortcut takes when nothing is wrong.
+std::string SecondGroupWith(const std::string& line8) {
+  return "# TYPE h histogram\n"
+         "h_bucket{a=\"1\",le=\"1\",z=\"q\"} 0 1\n"
+         "h_bucket{a=\"1\",le=\"2\",z=\"q\"} 1 1\n"
+         "h_bucket{a=\"1\",le=\"+Inf\",z=\"q\"} 2 1\n"
+         "h_count{a=\"1\",z=\"q\"} 2 1\n"
+         "h_sum{a=\"1\",z=\"q\"} 3 1\n"
+         "h_bucket{a=\"2\",le=\"1\",z=\"q\"} 1 1\n" +
+         line8 +
+         "\nh_bucket{a=\"2\",le=\"+Inf\",z=\"q\"} 2 1\n"
+         "h_count{a=\"2\",z=\"q\"} 2 1\n"
+         "h_sum{a=\"2\",z=\"q\"} 3 1\n# EOF\n";
+}
+
 TEST_CASE("malformed payloads report the first error with its location", "[parsers]") {
   const Malformed cases[] = {
       {kText, "a{b=\"c} 1\n", 1, 5, "unterminated label value"},
@@ -111,6 +128,25 @@ TEST_CASE("malformed payloads report the first error with its location", "[parse
        "# TYPE h histogram\nh_bucket{a=\"1\",le=\"2\",b=\"2\"} 0\n"
        "h_bucket{a=\"1\",b=\"2\",le=\"1\"} 0\n# EOF\n",
        3, 1, "histogram buckets must be in increasing order of \"le\""},
+      // A bucket that follows a bucket of its own group is judged as any other.
+      {kOm, SecondGroupWith("h_bucket{a=\"2\",le=\"2\",z=\"q\"} 0 1"), 8, 1,
+       "histogram bucket counts must be cumulative (this one is lower than the one before)"},
+      {kOm, SecondGroupWith("h_bucket{a=\"2\",le=\"2\",z=\"q\"} NaN 1"), 8, 1,
+       "counter-like sample _bucket is NaN"},
+      {kOm, SecondGroupWith("h_bucket{a=\"2\",le=\"2\",z=\"q\"} -1 1"), 8, 1,
+       "counter-like sample _bucket is negative"},
+      {kOm, SecondGroupWith("h_bucket{a=\"2\",le=\"2\",z=\"q\"} 1 0"), 8, 1,
+       "timestamp goes backwards within a series group"},
+      {kOm, SecondGroupWith("h_bucket{a=\"2\",le=\"2\",z=\"q\"} 1"), 8, 1,
+       "some samples of this series group have a timestamp and some do not"},
+      {kOm, SecondGroupWith("h_bucket{a=\"2\",le=\"2\",z=\"q\"} 1 2"), 7, 1,
+       "histogram \"h\" has no +Inf bucket"},
+      {kOm, SecondGroupWith("h_bucket{a=\"2\",le=\"1\",z=\"q\"} 1 1"), 8, 1,
+       "histogram buckets must be in increasing order of \"le\""},
+      {kOm, SecondGroupWith("h_bucket{a=\"1\",le=\"2\",z=\"q\"} 1 1"), 8, 1,
+       "samples of one series group must be contiguous within family \"h\""},
+      {kOm, SecondGroupWith("h_bucket{a=\"2\",le=\"2\",z=\"r\"} 1 1"), 7, 1,
+       "histogram \"h\" has no +Inf bucket"},
   };
   for (const Malformed& test : cases) {
     INFO(test.body);
