@@ -149,6 +149,22 @@ bool ParseOpenMetricsTimestamp(std::string_view text, double& seconds, int64_t& 
   // integer milliseconds N < 10^15. Then N / 1000.0 is the same correctly rounded double as the
   // general path's, and rounding it back times 1000 gives N again (the error is under 2^-52 * N,
   // far below one half), so both results come without the general path.
+  if (text.size() == 14 && text[10] == '.') {
+    // The usual shape, "1732284140.891", in two overlapping loads: the first eight digits, then
+    // the remaining five with the point squeezed out and three zero digits in front.
+    uint64_t head;
+    uint64_t tail;
+    std::memcpy(&head, text.data(), 8);
+    std::memcpy(&tail, text.data() + 6, 8);  // "40.891" preceded by digits 6 and 7
+    tail = ((tail << 8) & 0x000000FFFF000000ULL) | (tail & 0xFFFFFF0000000000ULL) |
+           0x0000000000303030ULL;
+    if (AllDigits(head) && AllDigits(tail)) {
+      const uint64_t total = EightDigits(head) * 100000 + EightDigits(tail);
+      seconds = static_cast<double>(total) / 1000.0;
+      milliseconds = static_cast<int64_t>(total);
+      return true;
+    }
+  }
   if (!text.empty() && text.size() <= 16) {
     const char* p = text.data();
     const char* const end = p + text.size();

@@ -40,6 +40,25 @@ TEST_CASE("timestamps: OpenMetrics seconds and 0.0.4 milliseconds", "[parsers][n
   CHECK_FALSE(ParseOpenMetricsTimestamp("1z"));
   CHECK(SecondsToMilliseconds(1.1) == 1100);
   CHECK(SecondsToMilliseconds(1732284140.891) == 1732284140891);
+  // "DDDDDDDDDD.DDD", the usual shape, has a path of its own; the results are the general ones.
+  for (const char* text : {"1732284140.891", "0000000000.000", "9999999999.999", "1732284140.8",
+                           "1732284140.89", "1732284140", "173228414.0891", "17322841408.91"}) {
+    INFO(text);
+    double seconds = 0;
+    int64_t milliseconds = 0;
+    REQUIRE(ParseOpenMetricsTimestamp(text, seconds, milliseconds));
+    CHECK(seconds == *ParseOpenMetricsTimestamp(std::string_view(text)));
+    CHECK(milliseconds == SecondsToMilliseconds(seconds));
+  }
+  // Of that size but not all digits: the general grammar decides.
+  for (const char* other : {"1732284140.8a1", "1732284140.+91", "173228414a.891", "1732284140/891",
+                            "173228414:.891", "1732284140.89 ", "-732284140.891"}) {
+    INFO(other);
+    double seconds = 0;
+    int64_t milliseconds = 0;
+    const bool general = ParseOpenMetricsTimestamp(std::string_view(other)).has_value();
+    CHECK(ParseOpenMetricsTimestamp(other, seconds, milliseconds) == general);
+  }
   CHECK(SecondsToMilliseconds(12345678901234567890.0) == std::numeric_limits<int64_t>::max());
   CHECK(ParsePrometheusTimestamp("1700000000000") == 1700000000000);
   CHECK(ParsePrometheusTimestamp("-5") == -5);
