@@ -75,6 +75,11 @@ class Labels {
   // for two label sets whose kept pairs are equal. Grouping and vector matching run it per sample.
   template <class Keep>
   std::uint64_t HashOfPairs(Keep keep) const;
+  // The grouping form of HashOfPairs, in one walk beside `sorted_names` (sorted, unique): keeps
+  // the listed pairs, or with keep_listed false the unlisted ones other than "__name__". Appends
+  // the kept pairs to *kept when it is not null, ready for FromSorted.
+  std::uint64_t HashOfGrouping(std::span<const std::string> sorted_names, bool keep_listed,
+                               std::vector<View>* kept) const;
   std::string ToString() const;  // name{a="b", c="d"} as Prometheus prints it
   bool empty() const { return rep_ == nullptr; }
   std::size_t MemoryBytes() const;  // of the shared representation, 0 when empty
@@ -185,16 +190,28 @@ inline Labels::View Labels::operator[](std::size_t i) const {
 
 template <class Keep>
 std::uint64_t Labels::HashOfPairs(Keep keep) const {
+  if (rep_ == nullptr) return HashBytes({});
+  const std::uint32_t* offsets = rep_->offsets();
+  const std::uint32_t* name_sizes = rep_->name_sizes();
+  const char* text = rep_->text();
+  // Kept pairs are copied a run at a time; when every pair is kept, the text is hashed in place.
   thread_local std::string kept;
   kept.clear();
-  if (rep_ != nullptr) {
-    const std::uint32_t* offsets = rep_->offsets();
-    const char* text = rep_->text();
-    for (std::uint32_t i = 0; i < rep_->count; ++i) {
-      if (keep(std::string_view(text + offsets[i], rep_->name_sizes()[i]))) {
-        kept.append(text + offsets[i], offsets[i + 1] - offsets[i]);
-      }
+  std::uint32_t run_begin = 0;
+  bool in_run = false;
+  for (std::uint32_t i = 0; i < rep_->count; ++i) {
+    const bool keeps = keep(std::string_view(text + offsets[i], name_sizes[i]));
+    if (keeps && !in_run) {
+      run_begin = offsets[i];
+      in_run = true;
+    } else if (!keeps && in_run) {
+      kept.append(text + run_begin, offsets[i] - run_begin);
+      in_run = false;
     }
+  }
+  if (in_run) {
+    if (run_begin == 0) return HashBytes(rep_->all_text());
+    kept.append(text + run_begin, offsets[rep_->count] - run_begin);
   }
   return HashBytes(kept);
 }

@@ -96,7 +96,6 @@ Vector Aggregate(const promql::Aggregate& node, Vector input, double param_numbe
                  const std::string& param_string) {
   const AggregateOp op = node.op;
   std::vector<std::string> grouping = node.grouping;
-  std::sort(grouping.begin(), grouping.end());
   std::int64_t k = 0;
   if (op == AggregateOp::kTopk || op == AggregateOp::kBottomk) {
     if (std::isnan(param_number) || param_number >= 9.2233720368547758e18 ||
@@ -110,6 +109,10 @@ Vector Aggregate(const promql::Aggregate& node, Vector input, double param_numbe
     if (!IsValidLabelName(param_string)) Throw("invalid label name \"" + param_string + "\"");
     if (!node.without) grouping.push_back(param_string);
   }
+  // Sorted and unique: signatures walk it alongside the sorted label pairs, and the group's label
+  // set is built from it directly.
+  std::sort(grouping.begin(), grouping.end());
+  grouping.erase(std::unique(grouping.begin(), grouping.end()), grouping.end());
   const auto top_less = [](const VectorSample* a, const VectorSample* b) {
     if (std::isnan(a->value)) return true;
     return a->value < b->value;
@@ -126,25 +129,18 @@ Vector Aggregate(const promql::Aggregate& node, Vector input, double param_numbe
     if (op == AggregateOp::kCountValues) {
       sample.labels.Set(param_string, FormatValueLabel(sample.value));
     }
-    const std::uint64_t key =
-        node.without ? SignatureOf(sample.labels, false, grouping)
-                     : (grouping.empty() ? 0 : SignatureOf(sample.labels, true, grouping));
+    // One walk finds the group's hash and the pairs its label set is built from, should the
+    // group be new.
+    kept.clear();
+    const std::uint64_t key = !node.without && grouping.empty()
+                                  ? 0
+                                  : sample.labels.HashOfGrouping(grouping, !node.without, &kept);
     const auto [number, inserted] = index.Insert(key);
     if (inserted) {
       Group group;
-      // Built in one go from views: the pairs come out in order either way.
-      kept.clear();
-      if (node.without) {
-        for (const auto pair : sample.labels.pairs()) {
-          const bool dropped =
-              pair.first == "__name__" ||
-              std::find(grouping.begin(), grouping.end(), pair.first) != grouping.end();
-          if (!dropped) kept.push_back(pair);
-        }
-      } else {
-        for (const auto& name : grouping) kept.emplace_back(name, sample.labels.Get(name));
-      }
-      group.labels = Labels::FromSorted(kept);
+      // A grouping that keeps every pair (by every label the samples have, as fine-grained
+      // rules often group) shares the sample's set instead of building an equal one.
+      group.labels = kept.size() == sample.labels.size() ? sample.labels : Labels::FromSorted(kept);
       group.value = sample.value;
       group.mean = sample.value;
       group.count = 1;

@@ -58,13 +58,7 @@ std::uint64_t SignatureOf(const Labels& labels, bool on, const std::vector<std::
       return on ? listed : !(listed || name == "__name__");
     });
   }
-  // Label pairs come sorted by name: walk both lists once.
-  std::size_t next = 0;
-  return labels.HashOfPairs([&](std::string_view name) {
-    while (next < names.size() && names[next] < name) ++next;
-    const bool listed = next < names.size() && names[next] == name;
-    return on ? listed : !(listed || name == "__name__");
-  });
+  return labels.HashOfGrouping(names, on, nullptr);
 }
 
 void CheckUniqueLabelSets(const Vector& vector) {

@@ -31,6 +31,10 @@ std::string RunError(const MemoryStorage& storage, std::string_view expr, std::i
   return std::get<EvalError>(result).message;
 }
 
+Labels LabelSet(std::vector<Labels::Pair> pairs) {
+  return Labels(std::move(pairs));
+}
+
 Labels MakeSeries(std::string name, std::vector<Labels::Pair> pairs = {}) {
   pairs.emplace_back("__name__", std::move(name));
   return Labels(std::move(pairs));
@@ -119,4 +123,48 @@ TEST_CASE("histogram_quantile interpolates inside the bucket") {
   REQUIRE(q.size() == 1);
   CHECK(q[0].value == Approx(1.5));
   CHECK(q[0].labels.empty());
+}
+
+TEST_CASE("Aggregation groups keep sorted, unique label sets however the grouping is written") {
+  MemoryStorage storage;
+  storage.Append(MakeSeries("m", {{"b", "x"}, {"z", "1"}}), 0, 7);
+  storage.Append(MakeSeries("m", {{"b", "y"}, {"z", "1"}}), 0, 7);
+  storage.Append(MakeSeries("m", {{"b", "y"}, {"z", "2"}}), 0, 3);
+  // count_values's label sorts before the grouping label: the output set must still be sorted.
+  const Vector counted = RunVector(storage, R"(count_values("a", m) by (b))", 1000);
+  REQUIRE(counted.size() == 3);
+  for (const auto& sample : counted) {
+    CHECK(sample.labels.size() == 2);
+    CHECK(sample.labels[0].first == "a");
+    CHECK(sample.labels[1].first == "b");
+  }
+  CHECK(counted[0].labels == LabelSet({{"a", "7"}, {"b", "x"}}));
+  // A grouping naming every label shares the input's set; a repeated name counts once.
+  const Vector every = RunVector(storage, "sum by (z, b, b) (m)", 1000);
+  REQUIRE(every.size() == 3);
+  CHECK(every[0].labels == LabelSet({{"b", "x"}, {"z", "1"}}));
+  const Vector repeated = RunVector(storage, "sum by (b, b) (m)", 1000);
+  REQUIRE(repeated.size() == 2);
+  CHECK(repeated[0].labels == LabelSet({{"b", "x"}}));
+  CHECK(repeated[1].labels == LabelSet({{"b", "y"}}));
+  CHECK(repeated[1].value == 10);
+}
+
+TEST_CASE("histogram_quantile parses every spelling of a bound, repeated or long") {
+  MemoryStorage storage;
+  // The same bounds over many histograms, one written in more than 32 bytes, one in exponent
+  // form or in 20 bytes, and +Inf in two spellings.
+  for (int h = 0; h < 40; ++h) {
+    const std::string id = std::to_string(h);
+    const bool odd = h % 2 == 1;
+    storage.Append(MakeSeries("b", {{"h", id}, {"le", "0.1000000000000000055511151231257827"}}), 0,
+                   10);
+    storage.Append(MakeSeries("b", {{"h", id}, {"le", odd ? "2e-1" : "0.200000000000000011"}}), 0,
+                   20);
+    storage.Append(MakeSeries("b", {{"h", id}, {"le", odd ? "+inf" : "+Inf"}}), 0, 20);
+  }
+  storage.Append(MakeSeries("b", {{"h", "bad"}, {"le", "one"}}), 0, 5);
+  const Vector out = RunVector(storage, "histogram_quantile(0.75, b)", 1000);
+  REQUIRE(out.size() == 40);
+  for (const auto& sample : out) CHECK(sample.value == Approx(0.15));
 }
