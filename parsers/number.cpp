@@ -9,6 +9,9 @@
 namespace inferwatch::parsers {
 namespace {
 
+using number_detail::AllDigits;
+using number_detail::EightDigits;
+
 bool EqualsIgnoreCase(std::string_view text, std::string_view lower) {
   if (text.size() != lower.size()) return false;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -22,20 +25,6 @@ bool EqualsIgnoreCase(std::string_view text, std::string_view lower) {
 // division gives the correctly rounded result (Clinger's fast path) without the general parser.
 constexpr double kPowersOfTen[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                    1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-
-// Eight ASCII digits, first digit in the lowest byte, as a number: adjacent lanes are merged
-// pairwise (digits into 2-digit, then 4-digit, then 8-digit values), three multiplies in all.
-uint64_t EightDigits(uint64_t word) {
-  word -= 0x3030303030303030ULL;
-  word = (word * 10 + (word >> 8)) & 0x00FF00FF00FF00FFULL;
-  word = (word * 100 + (word >> 16)) & 0x0000FFFF0000FFFFULL;
-  return (word * 10000 + (word >> 32)) & 0xFFFFFFFFULL;
-}
-
-bool AllDigits(uint64_t word) {
-  return (word & 0xF0F0F0F0F0F0F0F0ULL) == 0x3030303030303030ULL &&
-         ((word + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) == 0x3030303030303030ULL;
-}
 
 // Appends the run of digits at `p` to `number`, eight at a time while eight bytes remain; returns
 // how many there were. Runs here are at most 16 digits, so `number` does not overflow.
@@ -144,27 +133,11 @@ std::optional<int64_t> ParsePrometheusTimestamp(std::string_view text) {
   return negative ? static_cast<int64_t>(0 - magnitude) : static_cast<int64_t>(magnitude);
 }
 
-bool ParseOpenMetricsTimestamp(std::string_view text, double& seconds, int64_t& milliseconds) {
+bool ParseOpenMetricsTimestampSlow(std::string_view text, double& seconds, int64_t& milliseconds) {
   // Timestamps are almost always "1732284140.891": at most 3 decimals and 12 integer digits give
   // integer milliseconds N < 10^15. Then N / 1000.0 is the same correctly rounded double as the
   // general path's, and rounding it back times 1000 gives N again (the error is under 2^-52 * N,
   // far below one half), so both results come without the general path.
-  if (text.size() == 14 && text[10] == '.') {
-    // The usual shape, "1732284140.891", in two overlapping loads: the first eight digits, then
-    // the remaining five with the point squeezed out and three zero digits in front.
-    uint64_t head;
-    uint64_t tail;
-    std::memcpy(&head, text.data(), 8);
-    std::memcpy(&tail, text.data() + 6, 8);  // "40.891" preceded by digits 6 and 7
-    tail = ((tail << 8) & 0x000000FFFF000000ULL) | (tail & 0xFFFFFF0000000000ULL) |
-           0x0000000000303030ULL;
-    if (AllDigits(head) && AllDigits(tail)) {
-      const uint64_t total = EightDigits(head) * 100000 + EightDigits(tail);
-      seconds = static_cast<double>(total) / 1000.0;
-      milliseconds = static_cast<int64_t>(total);
-      return true;
-    }
-  }
   if (!text.empty() && text.size() <= 16) {
     const char* p = text.data();
     const char* const end = p + text.size();
