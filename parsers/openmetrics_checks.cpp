@@ -143,17 +143,7 @@ void GenerationalHashSet::Clear() {
   }
 }
 
-bool GenerationalHashSet::Contains(uint64_t hash) const {
-  if (slots_.empty()) return false;
-  const std::size_t mask = slots_.size() - 1;
-  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-    const Slot& slot = slots_[i];
-    if (slot.generation != generation_) return false;
-    if (slot.hash == hash) return true;
-  }
-}
-
-void GenerationalHashSet::Insert(uint64_t hash) {
+bool GenerationalHashSet::Insert(uint64_t hash) {
   if ((size_ + 1) * 2 > slots_.size()) Grow();
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
@@ -161,9 +151,9 @@ void GenerationalHashSet::Insert(uint64_t hash) {
     if (slot.generation != generation_) {
       slot = Slot{hash, generation_};
       ++size_;
-      return;
+      return true;
     }
-    if (slot.hash == hash) return;
+    if (slot.hash == hash) return false;
   }
 }
 
@@ -336,11 +326,11 @@ void OpenMetricsChecker::StartFamily(std::string_view name, MetricType type) {
       return At(line, "timestamp goes backwards within a series group");
     }
   } else {
-    if (has_group_ && seen_groups_.Contains(group)) {
+    // The set is emptied with has_group_, so a group found there came earlier in this family.
+    if (!seen_groups_.Insert(group)) {
       return At(line,
                 "samples of one series group must be contiguous within family \"" + family_ + "\"");
     }
-    seen_groups_.Insert(group);
   }
   has_group_ = true;
   group_ = group;

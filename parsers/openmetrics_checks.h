@@ -23,8 +23,8 @@ namespace inferwatch::parsers {
 class GenerationalHashSet {
  public:
   void Clear();
-  bool Contains(uint64_t hash) const;
-  void Insert(uint64_t hash);
+  // False when the hash was there already.
+  bool Insert(uint64_t hash);
 
  private:
   struct Slot {
