@@ -47,11 +47,25 @@ void ShortTermStore::AppendPoint(Series& series, rules::SamplePoint point) const
 
 ShortTermStore::Series* ShortTermStore::Find(const rules::Labels& labels,
                                              std::uint64_t hash) const {
-  auto [first, last] = by_hash_.equal_range(hash);
-  for (auto it = first; it != last; ++it) {
-    if (it->second->labels == labels) return it->second.get();
+  if (slots_.empty()) return nullptr;
+  for (std::size_t slot = hash & mask_; slots_[slot].series != nullptr; slot = (slot + 1) & mask_) {
+    if (slots_[slot].hash == hash && slots_[slot].series->labels == labels) {
+      return slots_[slot].series;
+    }
   }
   return nullptr;
+}
+
+void ShortTermStore::Index(Series* series) {
+  std::size_t slot = series->hash & mask_;
+  while (slots_[slot].series != nullptr) slot = (slot + 1) & mask_;
+  slots_[slot] = Slot{series->hash, series};
+}
+
+void ShortTermStore::Reindex(std::size_t capacity) {
+  slots_.assign(capacity, Slot{});
+  mask_ = capacity - 1;
+  for (const auto& series : owned_) Index(series.get());
 }
 
 ShortTermStore::Series& ShortTermStore::FindOrCreate(rules::Labels& labels, std::uint64_t hash) {
@@ -60,7 +74,13 @@ ShortTermStore::Series& ShortTermStore::FindOrCreate(rules::Labels& labels, std:
   owned->labels = std::move(labels);
   owned->hash = hash;
   Series& series = *owned;
-  by_hash_.emplace(hash, std::move(owned));
+  owned_.push_back(std::move(owned));
+  // Kept at most half full, so probe runs stay short.
+  if (owned_.size() * 2 > slots_.size()) {
+    Reindex(std::max<std::size_t>(1024, slots_.size() * 2));
+  } else {
+    Index(&series);
+  }
   const std::string_view name = series.labels.MetricName();
   auto by_name = by_name_.find(name);
   if (by_name == by_name_.end()) by_name = by_name_.try_emplace(std::string(name)).first;
@@ -145,7 +165,7 @@ void ShortTermStore::Compact(std::int64_t now_ms) {
   std::unique_lock lock(mutex_);
   const std::int64_t oldest = now_ms - options_.retention.count();
   std::unordered_set<const Series*> removed;
-  for (auto& [hash, series] : by_hash_) {
+  for (auto& series : owned_) {
     auto& points = series->points;
     auto keep =
         std::lower_bound(points.begin(), points.end(), oldest,
@@ -169,7 +189,8 @@ void ShortTermStore::Compact(std::int64_t now_ms) {
     it = entry.series.empty() ? by_name_.erase(it) : std::next(it);
   }
   if (!removed.empty()) {
-    std::erase_if(by_hash_, [&](const auto& item) { return is_removed(item.second.get()); });
+    std::erase_if(owned_, [&](const auto& series) { return is_removed(series.get()); });
+    Reindex(slots_.size());
   }
 }
 
@@ -253,7 +274,7 @@ void ShortTermStore::ForEachCurrent(std::int64_t now_ms, const CurrentVisitor& v
 
 std::size_t ShortTermStore::SeriesCount() const {
   std::shared_lock lock(mutex_);
-  return by_hash_.size();
+  return owned_.size();
 }
 
 }  // namespace inferwatch::exporter::store

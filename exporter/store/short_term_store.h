@@ -92,8 +92,19 @@ class ShortTermStore final : public rules::Storage {
 
   mutable std::shared_mutex mutex_;
   Options options_;
-  // Owns every series. Keyed by label hash so look-ups compare one label set, not log(n).
-  std::unordered_multimap<std::uint64_t, std::unique_ptr<Series>> by_hash_;
+  // Owns every series.
+  std::vector<std::unique_ptr<Series>> owned_;
+  // Every series by label-set hash, open-addressed: a look-up compares one label set, not log(n),
+  // and each probe reads one flat slot, not a node of its own. Rule outputs look up their series
+  // every round, hundreds of thousands of them in a large fleet.
+  struct Slot {
+    std::uint64_t hash = 0;
+    Series* series = nullptr;  // null: free
+  };
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0;
+  void Index(Series* series);
+  void Reindex(std::size_t capacity);
   std::map<std::string, NameEntry, std::less<>> by_name_;
   // The series each source reported in its last batch, in that batch's order: the next batch
   // usually repeats it, so a sample is matched to its series without hashing.

@@ -4,32 +4,68 @@
 
 namespace inferwatch::rules::manager {
 
-void OverlayStorage::Append(const Labels& labels, std::int64_t t_ms, double value) {
-  const auto [entry, inserted] = index_.try_emplace(labels, series_.size());
-  if (inserted) {
-    const std::string_view name = labels.MetricName();
-    auto named = by_name_.find(name);
-    if (named == by_name_.end())
-      named = by_name_.emplace(std::string(name), std::vector<std::size_t>{}).first;
-    named->second.push_back(series_.size());
-    series_.push_back(Series{labels, {}});
+std::int64_t OverlayStorage::Find(const Labels& labels) const {
+  if (slots_.empty()) return -1;
+  for (std::size_t slot = labels.Hash() & mask_; slots_[slot] != kFree; slot = (slot + 1) & mask_) {
+    const std::uint32_t position = slots_[slot] - 1;
+    if (series_[position].labels == labels) return position;
   }
-  Series& series = series_[entry->second];
-  if (!series.points.empty() && series.points.back().t_ms >= t_ms) {
-    series.points.back() = SamplePoint{t_ms, value};
+  return -1;
+}
+
+void OverlayStorage::Grow() {
+  const std::size_t capacity = std::max<std::size_t>(64, slots_.size() * 2);
+  slots_.assign(capacity, kFree);
+  mask_ = capacity - 1;
+  for (std::size_t position = 0; position < series_.size(); ++position) {
+    std::size_t slot = series_[position].labels.Hash() & mask_;
+    while (slots_[slot] != kFree) slot = (slot + 1) & mask_;
+    slots_[slot] = static_cast<std::uint32_t>(position + 1);
+  }
+}
+
+void OverlayStorage::Append(const Labels& labels, std::int64_t t_ms, double value) {
+  const SamplePoint point{t_ms, value};
+  if (const std::int64_t found = Find(labels); found >= 0) {
+    Series& series = series_[static_cast<std::size_t>(found)];
+    SamplePoint& last = series.later.empty() ? series.first : series.later.back();
+    if (last.t_ms >= t_ms) {
+      last = point;
+    } else {
+      series.later.push_back(point);
+    }
     return;
   }
-  series.points.push_back(SamplePoint{t_ms, value});
+  if ((series_.size() + 1) * 2 > slots_.size()) Grow();
+  const std::string_view name = labels.MetricName();
+  auto named = by_name_.find(name);
+  if (named == by_name_.end()) {
+    named = by_name_.emplace(std::string(name), std::vector<std::size_t>{}).first;
+  }
+  named->second.push_back(series_.size());
+  std::size_t slot = labels.Hash() & mask_;
+  while (slots_[slot] != kFree) slot = (slot + 1) & mask_;
+  slots_[slot] = static_cast<std::uint32_t>(series_.size() + 1);
+  series_.push_back(Series{labels, point, {}});
 }
 
 Storage::VisitOrder OverlayStorage::Select(std::span<const LabelMatcher> matchers,
                                            std::int64_t mint_ms, std::int64_t maxt_ms,
                                            const SeriesVisitor& visit) const {
+  // Most selections name a scraped metric that no rule of the round has recorded: then no series
+  // here can match or merge, and the base answers alone, with no look-up per series.
+  const LabelMatcher* name_equal = FindNameEquality(matchers);
+  if (series_.empty() ||
+      (name_equal != nullptr && by_name_.find(name_equal->value) == by_name_.end())) {
+    return base_.Select(matchers, mint_ms, maxt_ms, visit);
+  }
   auto in_range = [&](const Series& series) {
     std::vector<SamplePoint> points;
-    for (const SamplePoint& p : series.points) {
+    const auto keep = [&](const SamplePoint& p) {
       if (p.t_ms >= mint_ms && p.t_ms <= maxt_ms) points.push_back(p);
-    }
+    };
+    keep(series.first);
+    for (const SamplePoint& p : series.later) keep(p);
     return points;
   };
   // Matchers see only labels, so an overlay series with the same labels as a base series that
@@ -40,13 +76,14 @@ Storage::VisitOrder OverlayStorage::Select(std::span<const LabelMatcher> matcher
   bool visited_unmerged = false;
   const VisitOrder base_order = base_.Select(
       matchers, mint_ms, maxt_ms, [&](const Labels& labels, std::span<const SamplePoint> points) {
-        const auto entry = index_.find(labels);
-        if (entry == index_.end()) {
+        const std::int64_t found = Find(labels);
+        if (found < 0) {
           visit(labels, points);
           return;
         }
-        merged[entry->second] = true;
-        const std::vector<SamplePoint> extra = in_range(series_[entry->second]);
+        const auto position = static_cast<std::size_t>(found);
+        merged[position] = true;
+        const std::vector<SamplePoint> extra = in_range(series_[position]);
         std::vector<SamplePoint> combined;
         for (const SamplePoint& p : points) {
           const bool replaced = std::any_of(extra.begin(), extra.end(),
@@ -72,11 +109,8 @@ Storage::VisitOrder OverlayStorage::Select(std::span<const LabelMatcher> matcher
   };
   const auto order = [&] { return visited_unmerged ? VisitOrder::kUnordered : base_order; };
   // A selector that names its metric only looks at this round's series of that name.
-  if (const LabelMatcher* name = FindNameEquality(matchers)) {
-    auto it = by_name_.find(name->value);
-    if (it != by_name_.end()) {
-      for (std::size_t i : it->second) visit_unmerged(i);
-    }
+  if (name_equal != nullptr) {
+    for (std::size_t i : by_name_.find(name_equal->value)->second) visit_unmerged(i);
     return order();
   }
   for (std::size_t i = 0; i < series_.size(); ++i) visit_unmerged(i);

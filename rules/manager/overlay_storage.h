@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <map>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "rules/storage.h"
@@ -27,16 +26,23 @@ class OverlayStorage : public Storage {
  private:
   struct Series {
     Labels labels;
-    std::vector<SamplePoint> points;
+    // A round writes one point per series, at its own timestamp: that one lives here, inline;
+    // later ones (a test runner's successive steps) follow in `later`.
+    SamplePoint first;
+    std::vector<SamplePoint> later;
   };
-  struct LabelsHash {
-    std::size_t operator()(const Labels& labels) const { return labels.Hash(); }
-  };
+  static constexpr std::uint32_t kFree = 0;
+  // The position of the series with these labels in series_, or -1.
+  std::int64_t Find(const Labels& labels) const;
+  void Grow();
+
   const Storage& base_;
   std::vector<Series> series_;
   // A round can record one series per target for each rule, thousands in all: look them up by
-  // hash, never by scanning, or a round costs the square of the fleet size.
-  std::unordered_map<Labels, std::size_t, LabelsHash> index_;
+  // hash, never by scanning, or a round costs the square of the fleet size. Open addressing
+  // over label-set hashes (remembered by each set), each slot a position in series_ plus one.
+  std::vector<std::uint32_t> slots_;
+  std::size_t mask_ = 0;
   // series_ indexes per metric name; looked up by view, so a new series allocates no name.
   std::map<std::string, std::vector<std::size_t>, std::less<>> by_name_;
 };

@@ -14,15 +14,6 @@ namespace inferwatch::rules::promql::detail {
 
 namespace {
 
-struct Group {
-  Labels labels;
-  double value = 0;
-  double mean = 0;
-  double count = 0;
-  std::vector<const VectorSample*> heap;  // topk/bottomk/quantile members
-  std::vector<double> values;
-};
-
 // Go's container/heap over a less function.
 template <class Less>
 void HeapUp(std::vector<const VectorSample*>& h, std::size_t j, Less less) {
@@ -92,10 +83,133 @@ double Quantile(double q, std::vector<double>& values) {
          values[static_cast<std::size_t>(upper)] * weight;
 }
 
+Grouping::Grouping(const promql::Aggregate& node, const std::string& count_values_label)
+    : names_(node.grouping), without_(node.without) {
+  if (node.op == AggregateOp::kCountValues && !node.without) names_.push_back(count_values_label);
+  // Sorted and unique: signatures walk it alongside the sorted label pairs, and a group's label
+  // set is built from what that walk keeps.
+  std::sort(names_.begin(), names_.end());
+  names_.erase(std::unique(names_.begin(), names_.end()), names_.end());
+}
+
+std::pair<std::uint32_t, bool> Grouping::GroupOf(const Labels& labels) {
+  // One walk finds the group's hash and the pairs its label set is built from, should the group
+  // be new.
+  kept_.clear();
+  const std::uint64_t key =
+      !without_ && names_.empty() ? 0 : labels.HashOfGrouping(names_, !without_, &kept_);
+  const auto found = index_.Insert(key);
+  if (found.second) {
+    // A grouping that keeps every pair (by every label the samples have, as fine-grained rules
+    // often group) shares the sample's set instead of building an equal one.
+    group_labels_.push_back(kept_.size() == labels.size() ? labels : Labels::FromSorted(kept_));
+  }
+  return found;
+}
+
+bool GroupAccumulator::Supports(AggregateOp op) {
+  switch (op) {
+    case AggregateOp::kTopk:
+    case AggregateOp::kBottomk:
+    case AggregateOp::kQuantile:
+      return false;
+    default:
+      return true;
+  }
+}
+
+void GroupAccumulator::Add(const Labels& labels, double v) {
+  const auto [number, inserted] = grouping_.GroupOf(labels);
+  if (inserted) {
+    Group group{v, v, 1};
+    if (op_ == AggregateOp::kStddev || op_ == AggregateOp::kStdvar) group.value = 0;
+    if (op_ == AggregateOp::kGroup) group.value = 1;
+    groups_.push_back(group);
+    return;
+  }
+  Group& group = groups_[number];
+  switch (op_) {
+    case AggregateOp::kSum:
+      group.value += v;
+      break;
+    case AggregateOp::kAvg:
+      group.count += 1;
+      if (std::isinf(group.mean)) {
+        if (std::isinf(v) && (group.mean > 0) == (v > 0)) break;
+        if (!std::isinf(v) && !std::isnan(v)) break;
+      }
+      group.mean += v / group.count - group.mean / group.count;
+      break;
+    case AggregateOp::kMax:
+      if (group.value < v || std::isnan(group.value)) group.value = v;
+      break;
+    case AggregateOp::kMin:
+      if (group.value > v || std::isnan(group.value)) group.value = v;
+      break;
+    case AggregateOp::kCount:
+    case AggregateOp::kCountValues:
+      group.count += 1;
+      break;
+    case AggregateOp::kStddev:
+    case AggregateOp::kStdvar: {
+      group.count += 1;
+      const double delta = v - group.mean;
+      group.mean += delta / group.count;
+      group.value += delta * (v - group.mean);
+      break;
+    }
+    default:  // group, and the operators Supports() turns away
+      break;
+  }
+}
+
+Vector GroupAccumulator::Finish(std::int64_t t_ms) {
+  std::vector<Labels>& labels = grouping_.group_labels();
+  Vector out;
+  out.reserve(groups_.size());
+  for (std::size_t i = 0; i < groups_.size(); ++i) {
+    const Group& group = groups_[i];
+    double value = group.value;
+    switch (op_) {
+      case AggregateOp::kAvg:
+        value = group.mean;
+        break;
+      case AggregateOp::kCount:
+      case AggregateOp::kCountValues:
+        value = group.count;
+        break;
+      case AggregateOp::kStdvar:
+        value = group.value / group.count;
+        break;
+      case AggregateOp::kStddev:
+        value = std::sqrt(group.value / group.count);
+        break;
+      default:
+        break;
+    }
+    out.push_back(VectorSample{std::move(labels[i]), value, t_ms});
+  }
+  return out;
+}
+
 Vector Aggregate(const promql::Aggregate& node, Vector input, double param_number,
                  const std::string& param_string) {
   const AggregateOp op = node.op;
-  std::vector<std::string> grouping = node.grouping;
+  if (op == AggregateOp::kCountValues && !IsValidLabelName(param_string)) {
+    Throw("invalid label name \"" + param_string + "\"");
+  }
+  if (GroupAccumulator::Supports(op)) {
+    GroupAccumulator accumulator(node, param_string);
+    for (auto& sample : input) {
+      if (op == AggregateOp::kCountValues) {
+        sample.labels.Set(param_string, FormatValueLabel(sample.value));
+      }
+      accumulator.Add(sample.labels, sample.value);
+    }
+    return accumulator.Finish(0);
+  }
+
+  // topk, bottomk and quantile keep members per group.
   std::int64_t k = 0;
   if (op == AggregateOp::kTopk || op == AggregateOp::kBottomk) {
     if (std::isnan(param_number) || param_number >= 9.2233720368547758e18 ||
@@ -105,14 +219,6 @@ Vector Aggregate(const promql::Aggregate& node, Vector input, double param_numbe
     k = static_cast<std::int64_t>(param_number);
     if (k < 1) return {};
   }
-  if (op == AggregateOp::kCountValues) {
-    if (!IsValidLabelName(param_string)) Throw("invalid label name \"" + param_string + "\"");
-    if (!node.without) grouping.push_back(param_string);
-  }
-  // Sorted and unique: signatures walk it alongside the sorted label pairs, and the group's label
-  // set is built from it directly.
-  std::sort(grouping.begin(), grouping.end());
-  grouping.erase(std::unique(grouping.begin(), grouping.end()), grouping.end());
   const auto top_less = [](const VectorSample* a, const VectorSample* b) {
     if (std::isnan(a->value)) return true;
     return a->value < b->value;
@@ -121,151 +227,56 @@ Vector Aggregate(const promql::Aggregate& node, Vector input, double param_numbe
     if (std::isnan(a->value)) return true;
     return a->value > b->value;
   };
-
-  DenseIndex index;
-  std::vector<Group> groups;
-  std::vector<Labels::View> kept;
-  for (auto& sample : input) {
-    if (op == AggregateOp::kCountValues) {
-      sample.labels.Set(param_string, FormatValueLabel(sample.value));
-    }
-    // One walk finds the group's hash and the pairs its label set is built from, should the
-    // group be new.
-    kept.clear();
-    const std::uint64_t key = !node.without && grouping.empty()
-                                  ? 0
-                                  : sample.labels.HashOfGrouping(grouping, !node.without, &kept);
-    const auto [number, inserted] = index.Insert(key);
-    if (inserted) {
-      Group group;
-      // A grouping that keeps every pair (by every label the samples have, as fine-grained
-      // rules often group) shares the sample's set instead of building an equal one.
-      group.labels = kept.size() == sample.labels.size() ? sample.labels : Labels::FromSorted(kept);
-      group.value = sample.value;
-      group.mean = sample.value;
-      group.count = 1;
-      switch (op) {
-        case AggregateOp::kStddev:
-        case AggregateOp::kStdvar:
-          group.value = 0;
-          break;
-        case AggregateOp::kTopk:
-        case AggregateOp::kBottomk:
-          group.heap.push_back(&sample);
-          break;
-        case AggregateOp::kQuantile:
-          group.values.push_back(sample.value);
-          break;
-        case AggregateOp::kGroup:
-          group.value = 1;
-          break;
-        default:
-          break;
-      }
-      groups.push_back(std::move(group));
+  Grouping grouping(node, param_string);
+  std::vector<std::vector<const VectorSample*>> heaps;
+  std::vector<std::vector<double>> values;
+  for (const auto& sample : input) {
+    const auto [number, inserted] = grouping.GroupOf(sample.labels);
+    if (op == AggregateOp::kQuantile) {
+      if (inserted) values.emplace_back();
+      values[number].push_back(sample.value);
       continue;
     }
-    Group& group = groups[number];
+    if (inserted) heaps.emplace_back();
+    auto& heap = heaps[number];
     const double v = sample.value;
-    switch (op) {
-      case AggregateOp::kSum:
-        group.value += v;
-        break;
-      case AggregateOp::kAvg:
-        group.count += 1;
-        if (std::isinf(group.mean)) {
-          if (std::isinf(v) && (group.mean > 0) == (v > 0)) break;
-          if (!std::isinf(v) && !std::isnan(v)) break;
+    const bool top = op == AggregateOp::kTopk;
+    if (static_cast<std::int64_t>(heap.size()) < k ||
+        (top ? heap[0]->value < v : heap[0]->value > v) || std::isnan(heap[0]->value)) {
+      if (static_cast<std::int64_t>(heap.size()) == k) {
+        if (k == 1) {
+          heap[0] = &sample;
+          continue;
         }
-        group.mean += v / group.count - group.mean / group.count;
-        break;
-      case AggregateOp::kGroup:
-        break;
-      case AggregateOp::kMax:
-        if (group.value < v || std::isnan(group.value)) group.value = v;
-        break;
-      case AggregateOp::kMin:
-        if (group.value > v || std::isnan(group.value)) group.value = v;
-        break;
-      case AggregateOp::kCount:
-      case AggregateOp::kCountValues:
-        group.count += 1;
-        break;
-      case AggregateOp::kStddev:
-      case AggregateOp::kStdvar: {
-        group.count += 1;
-        const double delta = v - group.mean;
-        group.mean += delta / group.count;
-        group.value += delta * (v - group.mean);
-        break;
+        if (top) {
+          HeapPop(heap, top_less);
+        } else {
+          HeapPop(heap, bottom_less);
+        }
       }
-      case AggregateOp::kTopk:
-        if (static_cast<std::int64_t>(group.heap.size()) < k || group.heap[0]->value < v ||
-            std::isnan(group.heap[0]->value)) {
-          if (static_cast<std::int64_t>(group.heap.size()) == k) {
-            if (k == 1) {
-              group.heap[0] = &sample;
-              break;
-            }
-            HeapPop(group.heap, top_less);
-          }
-          HeapPush(group.heap, &sample, top_less);
-        }
-        break;
-      case AggregateOp::kBottomk:
-        if (static_cast<std::int64_t>(group.heap.size()) < k || group.heap[0]->value > v ||
-            std::isnan(group.heap[0]->value)) {
-          if (static_cast<std::int64_t>(group.heap.size()) == k) {
-            if (k == 1) {
-              group.heap[0] = &sample;
-              break;
-            }
-            HeapPop(group.heap, bottom_less);
-          }
-          HeapPush(group.heap, &sample, bottom_less);
-        }
-        break;
-      case AggregateOp::kQuantile:
-        group.values.push_back(v);
-        break;
+      if (top) {
+        HeapPush(heap, &sample, top_less);
+      } else {
+        HeapPush(heap, &sample, bottom_less);
+      }
     }
   }
 
   Vector out;
-  for (auto& group : groups) {
-    switch (op) {
-      case AggregateOp::kAvg:
-        group.value = group.mean;
-        break;
-      case AggregateOp::kCount:
-      case AggregateOp::kCountValues:
-        group.value = group.count;
-        break;
-      case AggregateOp::kStdvar:
-        group.value = group.value / group.count;
-        break;
-      case AggregateOp::kStddev:
-        group.value = std::sqrt(group.value / group.count);
-        break;
-      case AggregateOp::kTopk:
-      case AggregateOp::kBottomk: {
-        // Highest (lowest) first, NaN last: the heap order reversed.
-        const bool top = op == AggregateOp::kTopk;
-        std::stable_sort(group.heap.begin(), group.heap.end(),
-                         [&](const VectorSample* a, const VectorSample* b) {
-                           return top ? top_less(b, a) : bottom_less(b, a);
-                         });
-        for (const VectorSample* s : group.heap)
-          out.push_back(VectorSample{s->labels, s->value, 0});
-        continue;
-      }
-      case AggregateOp::kQuantile:
-        group.value = Quantile(param_number, group.values);
-        break;
-      default:
-        break;
+  std::vector<Labels>& labels = grouping.group_labels();
+  if (op == AggregateOp::kQuantile) {
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      out.push_back(VectorSample{std::move(labels[i]), Quantile(param_number, values[i]), 0});
     }
-    out.push_back(VectorSample{std::move(group.labels), group.value, 0});
+    return out;
+  }
+  // Highest (lowest) first, NaN last: the heap order reversed.
+  const bool top = op == AggregateOp::kTopk;
+  for (auto& heap : heaps) {
+    std::stable_sort(heap.begin(), heap.end(), [&](const VectorSample* a, const VectorSample* b) {
+      return top ? top_less(b, a) : bottom_less(b, a);
+    });
+    for (const VectorSample* s : heap) out.push_back(VectorSample{s->labels, s->value, 0});
   }
   return out;
 }

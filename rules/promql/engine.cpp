@@ -502,6 +502,65 @@ class Evaluator {
     return Value{std::move(v)};
   }
 
+  // Whether evaluating `expr` at t would take a result shared with other rules of the round.
+  bool SharedAt(const Expr& expr, std::int64_t t) const {
+    return options_.shared != nullptr && t == query_ms_ && options_.shared->Shares(expr);
+  }
+
+  // sum/avg/min/max/count/group/stddev/stdvar by (...) over a range function of one metric's
+  // series, e.g. sum by (le) (rate(x_bucket[5m])), the commonest shape in rule packs: each series'
+  // value goes straight into its group as the store visits it, with no vector of per-series
+  // results in between, no copy of each series' labels and no pass to drop their names. Every
+  // series has the one metric name, so dropping it cannot make two label sets equal, and the
+  // store visits them in label order: the groups, their order and their sums come out as the
+  // general path computes them. Declines (nullopt) any other shape, a range function whose
+  // result is shared with other rules, and a store that did not visit in label order.
+  std::optional<Vector> FusedRangeAggregate(const promql::Aggregate& node, std::int64_t t) {
+    if (!detail::GroupAccumulator::Supports(node.op) || node.op == AggregateOp::kCountValues) {
+      return std::nullopt;
+    }
+    const Expr* call_expr = node.expr.get();
+    while (const auto* paren = std::get_if<Paren>(&call_expr->node)) {
+      if (SharedAt(*call_expr, t)) return std::nullopt;
+      call_expr = paren->expr.get();
+    }
+    const auto* call = std::get_if<Call>(&call_expr->node);
+    if (call == nullptr || SharedAt(*call_expr, t) || call->function == "absent_over_time" ||
+        call->function == "last_over_time") {
+      return std::nullopt;
+    }
+    const MatrixSelector* selector = nullptr;
+    std::size_t matrix_index = 0;
+    for (std::size_t i = 0; i < call->args.size(); ++i) {
+      const Expr& inner = Unwrap(*call->args[i]);
+      if (std::holds_alternative<Subquery>(inner.node)) return std::nullopt;
+      if (const auto* m = std::get_if<MatrixSelector>(&inner.node)) {
+        selector = m;
+        matrix_index = i;
+        break;
+      }
+    }
+    if (selector == nullptr || FindNameEquality(selector->selector.matchers) == nullptr) {
+      return std::nullopt;
+    }
+    detail::GroupAccumulator accumulator(node, std::string());
+    if (accumulator.grouping().lists_metric_name()) return std::nullopt;
+    std::vector<double> scalars;
+    for (std::size_t i = 0; i < call->args.size(); ++i) {
+      if (i != matrix_index) scalars.push_back(EvalScalar(*call->args[i], t));
+    }
+    RangeWindow window;
+    const Storage::VisitOrder order = SelectRangeInto(
+        *selector, t, &window, [&](const Labels& labels, std::span<const SamplePoint> points) {
+          double value = 0;
+          if (detail::EvalRangeFunction(call->function, points, window, scalars, t, &value)) {
+            accumulator.Add(labels, value);
+          }
+        });
+    if (order != Storage::VisitOrder::kLabelOrder) return std::nullopt;
+    return accumulator.Finish(t);
+  }
+
   Vector EvalAggregate(const promql::Aggregate& node, std::int64_t t) {
     double param_number = 0;
     std::string param_string;
@@ -512,6 +571,7 @@ class Evaluator {
         param_number = EvalScalar(*node.param, t);
       }
     }
+    if (auto fused = FusedRangeAggregate(node, t)) return std::move(*fused);
     // One output per group, or (topk, bottomk) input samples: unique by construction.
     Vector out = detail::Aggregate(node, EvalVector(*node.expr, t), param_number, param_string);
     for (auto& s : out) s.t_ms = t;

@@ -1,11 +1,14 @@
 // Internals shared by the evaluator's translation units (not a public API).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "rules/promql/dense_index.h"
 #include "rules/promql/engine.h"
 
 namespace inferwatch::rules::promql::detail {
@@ -43,6 +46,51 @@ double Quantile(double q, std::vector<double>& values);
 
 Vector Aggregate(const promql::Aggregate& node, Vector input, double param_number,
                  const std::string& param_string);
+
+// Numbers an aggregation's groups in order of first appearance and builds each group's label set.
+class Grouping {
+ public:
+  // count_values_label: the label count_values adds, which a `by` grouping keeps.
+  Grouping(const promql::Aggregate& node, const std::string& count_values_label);
+  // The group of a sample with these labels, and whether this call created it. The metric name
+  // is never part of a group unless `by` lists it.
+  std::pair<std::uint32_t, bool> GroupOf(const Labels& labels);
+  // Label sets of the groups so far, by group number.
+  std::vector<Labels>& group_labels() { return group_labels_; }
+  bool lists_metric_name() const {
+    return !without_ && std::binary_search(names_.begin(), names_.end(), "__name__");
+  }
+
+ private:
+  std::vector<std::string> names_;  // sorted, unique
+  bool without_;
+  DenseIndex index_;
+  std::vector<Labels::View> kept_;
+  std::vector<Labels> group_labels_;
+};
+
+// The aggregation operators that keep one running value per group (all but topk, bottomk and
+// quantile), fed one sample at a time: the evaluator feeds it straight from a range function
+// over stored series, with no intermediate vector.
+class GroupAccumulator {
+ public:
+  static bool Supports(AggregateOp op);
+  GroupAccumulator(const promql::Aggregate& node, const std::string& count_values_label)
+      : op_(node.op), grouping_(node, count_values_label) {}
+  void Add(const Labels& labels, double value);
+  Vector Finish(std::int64_t t_ms);
+  const Grouping& grouping() const { return grouping_; }
+
+ private:
+  struct Group {
+    double value;
+    double mean;
+    double count;
+  };
+  AggregateOp op_;
+  Grouping grouping_;
+  std::vector<Group> groups_;
+};
 
 // One series of a range-vector argument with the window it was selected over.
 struct RangeWindow {

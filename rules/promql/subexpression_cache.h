@@ -51,6 +51,9 @@ class SubexpressionCache {
     return true;
   }
 
+  // Whether `expr` is one of the shared subexpressions.
+  bool Shares(const Expr& expr) const { return keys_.contains(&expr); }
+
   // Distinct subexpressions that more than one place computes.
   std::size_t shared_subexpressions() const { return distinct_; }
   std::uint64_t hits() const;

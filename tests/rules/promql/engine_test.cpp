@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdio>
+#include <limits>
 
 #include "rules/promql/engine.h"
 #include "rules/promql/memory_storage.h"
@@ -12,14 +14,15 @@ using namespace inferwatch::rules::promql;
 
 namespace {
 
-std::variant<Value, EvalError> Run(const MemoryStorage& storage, std::string_view expr,
+std::variant<Value, EvalError> Run(const inferwatch::rules::Storage& storage, std::string_view expr,
                                    std::int64_t t_ms) {
   auto parsed = ParseExpr(expr);
   if (auto* error = std::get_if<ParseError>(&parsed)) FAIL(error->message);
   return EvalInstant(*std::get<ExprPtr>(parsed), storage, t_ms);
 }
 
-Vector RunVector(const MemoryStorage& storage, std::string_view expr, std::int64_t t_ms) {
+Vector RunVector(const inferwatch::rules::Storage& storage, std::string_view expr,
+                 std::int64_t t_ms) {
   auto result = Run(storage, expr, t_ms);
   if (auto* error = std::get_if<EvalError>(&result)) FAIL(error->message);
   return std::get<Vector>(std::get<Value>(result).data);
@@ -167,4 +170,70 @@ TEST_CASE("histogram_quantile parses every spelling of a bound, repeated or long
   const Vector out = RunVector(storage, "histogram_quantile(0.75, b)", 1000);
   REQUIRE(out.size() == 40);
   for (const auto& sample : out) CHECK(sample.value == Approx(0.15));
+}
+
+namespace {
+
+// Visits what the wrapped storage visits but promises no order, as a selection across an
+// overlay of a round's own outputs may.
+class UnorderedStorage : public inferwatch::rules::Storage {
+ public:
+  explicit UnorderedStorage(const Storage& base) : base_(base) {}
+  VisitOrder Select(std::span<const inferwatch::rules::LabelMatcher> matchers, std::int64_t mint_ms,
+                    std::int64_t maxt_ms, const SeriesVisitor& visit) const override {
+    base_.Select(matchers, mint_ms, maxt_ms, visit);
+    return VisitOrder::kUnordered;
+  }
+
+ private:
+  const Storage& base_;
+};
+
+std::string Dump(const Vector& vector) {
+  std::string out;
+  for (const auto& sample : vector) {
+    char value[64];
+    std::snprintf(value, sizeof value, " %.17g\n", sample.value);
+    out += sample.labels.ToString() + value;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Aggregations over a range function of stored series match the general path") {
+  MemoryStorage storage;
+  const char* groups[] = {"a", "b", "c"};
+  for (int s = 0; s < 24; ++s) {
+    const Labels series = MakeSeries(
+        "x_total", {{"g", groups[s % 3]}, {"h", std::to_string(s % 4)}, {"i", std::to_string(s)}});
+    for (int p = 0; p <= 12; ++p) {
+      double value = p * (s + 1) * 0.7 + (p > 6 && s % 5 == 0 ? -3 : 0);  // some resets
+      if (s == 7 && p == 12) value = std::numeric_limits<double>::infinity();
+      if (s == 11 && p == 12) value = std::nan("");
+      storage.Append(series, p * 15000, value);
+    }
+  }
+  storage.Append(MakeSeries("other", {{"g", "a"}}), 0, 1);
+  const UnorderedStorage unordered(storage);
+  const char* ops[] = {"sum", "avg", "min", "max", "count", "group", "stddev", "stdvar"};
+  const char* groupings[] = {"by (g)",         "by (g, h)", "without (i)",
+                             "without (g, i)", "",          "by (h, h)"};
+  const char* functions[] = {"rate(x_total[2m])", "increase(x_total[1m])",
+                             "max_over_time(x_total[90s])", "quantile_over_time(0.3, x_total[3m])",
+                             "deriv(x_total{g!=\"c\"}[2m])"};
+  for (const char* op : ops) {
+    for (const char* grouping : groupings) {
+      for (const char* function : functions) {
+        const std::string fused = std::string(op) + " " + grouping + " (" + function + ")";
+        // The same through a binary operation, which the fused path never takes.
+        const std::string general = std::string(op) + " " + grouping + " (" + function + " * 1)";
+        INFO(fused);
+        const std::string expected = Dump(RunVector(storage, general, 180000));
+        CHECK(Dump(RunVector(storage, fused, 180000)) == expected);
+        // A storage without label order makes the fused path give way to the general one.
+        CHECK(Dump(RunVector(unordered, fused, 180000)) == expected);
+      }
+    }
+  }
 }
