@@ -192,6 +192,13 @@ void Labels::Set(std::string_view name, std::string_view value) {
 }
 
 void Labels::Remove(std::string_view name) {
+  if (rep_ == nullptr) return;
+  // Dropping the metric name is the common removal: a remembered copy without it answers
+  // without searching for the pair (RemoveName needs its index only to build that copy).
+  if (name == "__name__" && rep_->without_name.load(std::memory_order_acquire) != nullptr) {
+    RemoveName(0);
+    return;
+  }
   const std::size_t i = LowerBound(name);
   if (i >= size() || PairAt(rep_, i).first != name) return;
   if (size() == 1) {

@@ -82,6 +82,8 @@ class Labels {
                                std::vector<View>* kept) const;
   std::string ToString() const;  // name{a="b", c="d"} as Prometheus prints it
   bool empty() const { return rep_ == nullptr; }
+  // Where the set's bytes live (null when empty), for scans that prefetch what they visit next.
+  const void* address() const { return rep_; }
   std::size_t MemoryBytes() const;  // of the shared representation, 0 when empty
   friend bool operator==(const Labels& a, const Labels& b);
   friend std::strong_ordering operator<=>(const Labels& a, const Labels& b);

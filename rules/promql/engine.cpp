@@ -561,6 +561,28 @@ class Evaluator {
     return accumulator.Finish(t);
   }
 
+  // An aggregation with a running value per group over a subexpression other rules share (a
+  // rate() that several quantiles and sums of one histogram aggregate) reads the shared result
+  // in place, instead of copying every sample and its labels out of it first.
+  std::optional<Vector> AggregateShared(const promql::Aggregate& node, std::int64_t t) {
+    if (!detail::GroupAccumulator::Supports(node.op) || node.op == AggregateOp::kCountValues) {
+      return std::nullopt;
+    }
+    const Expr* inner = node.expr.get();
+    while (!SharedAt(*inner, t)) {
+      const auto* paren = std::get_if<Paren>(&inner->node);
+      if (paren == nullptr) return std::nullopt;
+      inner = paren->expr.get();
+    }
+    const std::shared_ptr<const Value> shared =
+        options_.shared->GetShared(*inner, t, [&] { return EvalFresh(*inner, t); });
+    const auto* input = std::get_if<Vector>(&shared->data);
+    if (input == nullptr) Throw("expected an instant vector");
+    detail::GroupAccumulator accumulator(node, std::string());
+    for (const auto& sample : *input) accumulator.Add(sample.labels, sample.value);
+    return accumulator.Finish(t);
+  }
+
   Vector EvalAggregate(const promql::Aggregate& node, std::int64_t t) {
     double param_number = 0;
     std::string param_string;
@@ -572,6 +594,7 @@ class Evaluator {
       }
     }
     if (auto fused = FusedRangeAggregate(node, t)) return std::move(*fused);
+    if (auto over_shared = AggregateShared(node, t)) return std::move(*over_shared);
     // One output per group, or (topk, bottomk) input samples: unique by construction.
     Vector out = detail::Aggregate(node, EvalVector(*node.expr, t), param_number, param_string);
     for (auto& s : out) s.t_ms = t;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -30,8 +31,18 @@ class SubexpressionCache {
   // Returns false (and leaves *out alone) for a subexpression that is not shared.
   template <class Compute>
   bool Get(const Expr& expr, std::int64_t t_ms, Value* out, Compute&& compute) {
+    std::shared_ptr<const Value> shared = GetShared(expr, t_ms, compute);
+    if (shared == nullptr) return false;
+    *out = *shared;
+    return true;
+  }
+
+  // As Get, without a copy: for readers that only look at the result. The result stays valid
+  // while the caller holds it, whatever later rounds evict.
+  template <class Compute>
+  std::shared_ptr<const Value> GetShared(const Expr& expr, std::int64_t t_ms, Compute&& compute) {
     auto key = keys_.find(&expr);
-    if (key == keys_.end()) return false;
+    if (key == keys_.end()) return nullptr;
     {
       std::lock_guard lock(mutex_);
       if (t_ms != t_ms_) {
@@ -41,14 +52,13 @@ class SubexpressionCache {
       auto hit = values_.find(key->second);
       if (hit != values_.end()) {
         ++hits_;
-        *out = hit->second;
-        return true;
+        return hit->second;
       }
     }
-    *out = compute();  // may throw: then nothing is stored
+    auto computed = std::make_shared<const Value>(compute());  // may throw: nothing is stored
     std::lock_guard lock(mutex_);
-    if (t_ms == t_ms_) values_.emplace(key->second, *out);
-    return true;
+    if (t_ms == t_ms_) values_.emplace(key->second, computed);
+    return computed;
   }
 
   // Whether `expr` is one of the shared subexpressions.
@@ -64,7 +74,7 @@ class SubexpressionCache {
   std::size_t distinct_ = 0;
   mutable std::mutex mutex_;
   std::int64_t t_ms_ = -1;
-  std::unordered_map<std::string, Value> values_;
+  std::unordered_map<std::string, std::shared_ptr<const Value>> values_;
   std::uint64_t hits_ = 0;
 };
 
