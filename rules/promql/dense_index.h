@@ -3,6 +3,8 @@
 // would allocate per group.
 #pragma once
 
+#include <array>
+#include <bit>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -12,6 +14,11 @@ namespace inferwatch::rules::promql::detail {
 class DenseIndex {
  public:
   explicit DenseIndex(std::size_t expected = 0) { Rehash(Capacity(expected)); }
+  ~DenseIndex() { Recycle(std::move(slots_)); }
+  DenseIndex(const DenseIndex&) = delete;
+  DenseIndex& operator=(const DenseIndex&) = delete;
+  DenseIndex(DenseIndex&& other) noexcept = default;
+  DenseIndex& operator=(DenseIndex&& other) noexcept = default;
 
   // The key's number, and whether this call gave it.
   std::pair<std::uint32_t, bool> Insert(std::uint64_t key) {
@@ -40,6 +47,28 @@ class DenseIndex {
     std::uint64_t key = 0;
     std::uint32_t number = 0;  // the key's number + 1; 0 marks a free slot
   };
+  // Tables freed by earlier indexes of this thread, one per power-of-two size. A large fleet's
+  // aggregation grows its table to megabytes; every rule of every round doing so from fresh
+  // memory spent more time in page faults than in the table itself.
+  static constexpr std::size_t kSizeClasses = 40;
+  using Pool = std::array<std::vector<Entry>, kSizeClasses>;
+  static Pool& pool() {
+    thread_local Pool tables;
+    return tables;
+  }
+  static std::size_t SizeClass(std::size_t capacity) {
+    return static_cast<std::size_t>(std::countr_zero(capacity));
+  }
+  static void Recycle(std::vector<Entry> table) {
+    if (table.empty()) return;
+    std::vector<Entry>& kept = pool()[SizeClass(table.size())];
+    if (kept.empty()) kept = std::move(table);
+  }
+  static std::vector<Entry> Fresh(std::size_t capacity) {
+    std::vector<Entry> table = std::move(pool()[SizeClass(capacity)]);
+    table.assign(capacity, Entry{});
+    return table;
+  }
 
   static std::size_t Capacity(std::size_t expected) {
     std::size_t capacity = 16;
@@ -51,7 +80,7 @@ class DenseIndex {
 
   void Rehash(std::size_t capacity) {
     std::vector<Entry> old = std::move(slots_);
-    slots_.assign(capacity, Entry{});
+    slots_ = Fresh(capacity);
     mask_ = capacity - 1;
     for (const Entry& entry : old) {
       if (entry.number == 0) continue;
@@ -59,6 +88,7 @@ class DenseIndex {
       while (slots_[slot].number != 0) slot = (slot + 1) & mask_;
       slots_[slot] = entry;
     }
+    Recycle(std::move(old));
   }
 
   std::vector<Entry> slots_;

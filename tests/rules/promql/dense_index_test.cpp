@@ -26,3 +26,17 @@ TEST_CASE("DenseIndex keeps numbers across growth and keys that share their low 
   }
   CHECK(index.size() == 5000);
 }
+
+TEST_CASE("DenseIndex tables reused from earlier indexes start empty") {
+  for (int round = 0; round < 3; ++round) {
+    DenseIndex index;
+    // Grows through several table sizes, each returned to the thread's pool when replaced.
+    for (std::uint64_t key = 0; key < 5000; ++key) {
+      CHECK(index.Insert(key * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(round)) ==
+            std::pair<std::uint32_t, bool>{static_cast<std::uint32_t>(key), true});
+    }
+    CHECK(index.size() == 5000);
+    CHECK(index.Find(0x9E3779B97F4A7C15ULL * 4999 + static_cast<std::uint64_t>(round)) == 4999);
+    CHECK(index.Find(12345) == -1);
+  }
+}
