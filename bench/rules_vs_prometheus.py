@@ -53,6 +53,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from proc_stats import cpu_seconds, status_kib
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EVAL_INTERVAL_S = 15
 
@@ -101,22 +103,6 @@ def rule_group_metrics(text):
         group = GROUP_LABEL.search(match.group(2) or "") if match else None
         if group:
             out.setdefault(match.group(1), {})[group.group(1)] = float(match.group(3))
-    return out
-
-
-def proc_cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def proc_status_mib(pid):
-    out = {}
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            key, _, rest = line.partition(":")
-            if key in ("VmHWM", "VmRSS", "RssAnon", "RssFile"):
-                out[key] = int(rest.split()[0]) / 1024.0
     return out
 
 
@@ -275,7 +261,7 @@ def run_prometheus(args, rule_file, tsdb, work, end_ms, expect, rounds_wanted):
                 # later, rather than let the data age out of the lookback while waiting.
                 if done and (min(done) >= args.warmup + 1 and idle or min(done) >= args.warmup + 2):
                     approximate = not idle
-                    cpu_start = proc_cpu_seconds(proc.pid)
+                    cpu_start = cpu_seconds(proc.pid)
                     last_ts = dict(stamps)
                     completed = {g: 0 for g in stamps}
                     missed_start = sum(missed.values())
@@ -294,7 +280,7 @@ def run_prometheus(args, rule_file, tsdb, work, end_ms, expect, rounds_wanted):
                     # Never idle: a round takes longer than the interval; the CPU figure is then
                     # only as good as the rounds are many.
                     approximate = approximate or not idle
-                    cpu_end = proc_cpu_seconds(proc.pid)
+                    cpu_end = cpu_seconds(proc.pid)
                     break
             if time.time() > poll_deadline:
                 sys.exit("prometheus: groups did not run %d+%d times in %d s"
@@ -302,7 +288,8 @@ def run_prometheus(args, rule_file, tsdb, work, end_ms, expect, rounds_wanted):
             time.sleep(args.poll)
 
         rounds = sum(completed.values()) / len(completed)
-        memory = proc_status_mib(proc.pid)
+        memory = {key: kib / 1024.0 for key, kib in
+                  status_kib(proc.pid, "VmHWM", "VmRSS", "RssAnon", "RssFile").items()}
         # The data as Prometheus sees it, at the last scrape, where no rule output exists (outputs
         # are only ever written after it). Asked after the rounds, since these queries take a
         # minute at 5,000 targets and the data must stay fresh for the rounds, and after VmHWM.

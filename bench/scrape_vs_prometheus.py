@@ -29,8 +29,9 @@ import tempfile
 import time
 import urllib.request
 
+from proc_stats import cpu_seconds, status_kib
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def free_port():
@@ -55,21 +56,6 @@ def wait_until(check, timeout, what):
             last_error = error
         time.sleep(0.2)
     raise RuntimeError(f"timed out waiting for {what} ({last_error})")
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        # The command name may hold spaces; the fields after its closing parenthesis are fixed.
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
-
-
-def status_kib(pid, field):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
 
 
 def stop(process, timeout=30):
@@ -162,8 +148,8 @@ def run_phase(name, command, api_port, ready_url, fleet_port, args, log_path):
         wait_end = run_queue_wait_seconds(process.pid)
         window = time.monotonic() - start
         stats = fleet_stats(fleet_port, reset=True)
-        hwm = status_kib(process.pid, "VmHWM")
-        rss = status_kib(process.pid, "VmRSS")
+        hwm = status_kib(process.pid, "VmHWM")["VmHWM"]
+        rss = status_kib(process.pid, "VmRSS")["VmRSS"]
         up, errors = target_health(api_port)
         if process.poll() is not None:
             raise RuntimeError(f"{name} exited early, see {log_path}")

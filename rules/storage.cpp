@@ -256,10 +256,6 @@ std::uint64_t Labels::HashBytes(std::string_view bytes) {
 
 std::uint64_t Labels::HashOfGrouping(std::span<const std::string> sorted_names, bool keep_listed,
                                      std::vector<View>* kept) const {
-  if (rep_ == nullptr) return HashBytes({});
-  const std::uint32_t* offsets = rep_->offsets();
-  const std::uint32_t* name_sizes = rep_->name_sizes();
-  const char* text = rep_->text();
   // Names mostly differ in their first byte, which settles a comparison without memcmp.
   const auto compare = [](const std::string& listed, std::string_view name) {
     if (!listed.empty() && !name.empty() && listed[0] != name[0]) {
@@ -267,33 +263,17 @@ std::uint64_t Labels::HashOfGrouping(std::span<const std::string> sorted_names, 
     }
     return std::string_view(listed).compare(name);
   };
-  thread_local std::string bytes;
-  bytes.clear();
   std::size_t next = 0;
-  std::uint32_t run_begin = 0;
-  bool in_run = false;
-  for (std::uint32_t i = 0; i < rep_->count; ++i) {
-    const std::string_view name(text + offsets[i], name_sizes[i]);
+  std::size_t index = 0;
+  return HashOfPairs([&](std::string_view name) {
     int order = 1;
     while (next < sorted_names.size() && (order = compare(sorted_names[next], name)) < 0) ++next;
     const bool listed = next < sorted_names.size() && order == 0;
     const bool keeps = keep_listed ? listed : !(listed || name == "__name__");
-    if (keeps) {
-      if (kept != nullptr) kept->push_back(PairAt(rep_, i));
-      if (!in_run) {
-        run_begin = offsets[i];
-        in_run = true;
-      }
-    } else if (in_run) {
-      bytes.append(text + run_begin, offsets[i] - run_begin);
-      in_run = false;
-    }
-  }
-  if (in_run) {
-    if (run_begin == 0) return HashBytes(rep_->all_text());
-    bytes.append(text + run_begin, offsets[rep_->count] - run_begin);
-  }
-  return HashBytes(bytes);
+    if (keeps && kept != nullptr) kept->push_back(PairAt(rep_, index));
+    ++index;
+    return keeps;
+  });
 }
 
 std::uint64_t Labels::Hash() const {

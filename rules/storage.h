@@ -73,6 +73,7 @@ class Labels {
   std::uint64_t Hash() const;
   // A hash of only the pairs whose name passes `keep`, computed without building that set: equal
   // for two label sets whose kept pairs are equal. Grouping and vector matching run it per sample.
+  // `keep` is called once per pair, in order.
   template <class Keep>
   std::uint64_t HashOfPairs(Keep keep) const;
   // The grouping form of HashOfPairs, in one walk beside `sorted_names` (sorted, unique): keeps

@@ -40,14 +40,18 @@ bool NeedsQuoting(std::string_view value) {
   return false;
 }
 
-// logfmt, not rules::GoQuote: \r and other control bytes stay verbatim, as logfmt readers expect.
+// Quoted as go-logfmt (Prometheus's and node_exporter's logger) quotes: \" \\ \n \r \t, other
+// control bytes as \u00XX, so no value (a scraped target's error text, say) can end a log line
+// early or rewrite what a terminal shows. Not rules::GoQuote, whose \xNN logfmt readers do not
+// decode.
 void AppendLogfmtValue(std::string& out, std::string_view value) {
   if (!NeedsQuoting(value)) {
     out += value;
     return;
   }
+  static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  for (char c : value) {
+  for (const char c : value) {
     switch (c) {
       case '"':
         out += "\\\"";
@@ -58,11 +62,20 @@ void AppendLogfmtValue(std::string& out, std::string_view value) {
       case '\n':
         out += "\\n";
         break;
+      case '\r':
+        out += "\\r";
+        break;
       case '\t':
         out += "\\t";
         break;
       default:
-        out += c;
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += "\\u00";
+          out += kHex[static_cast<unsigned char>(c) >> 4];
+          out += kHex[static_cast<unsigned char>(c) & 0xf];
+        } else {
+          out += c;
+        }
     }
   }
   out += '"';
