@@ -17,11 +17,13 @@ void OverlayStorage::Grow() {
   const std::size_t capacity = std::max<std::size_t>(64, slots_.size() * 2);
   slots_.assign(capacity, kFree);
   mask_ = capacity - 1;
-  for (std::size_t position = 0; position < series_.size(); ++position) {
-    std::size_t slot = series_[position].labels.Hash() & mask_;
-    while (slots_[slot] != kFree) slot = (slot + 1) & mask_;
-    slots_[slot] = static_cast<std::uint32_t>(position + 1);
-  }
+  for (std::size_t position = 0; position < series_.size(); ++position) Place(position);
+}
+
+void OverlayStorage::Place(std::size_t position) {
+  std::size_t slot = series_[position].labels.Hash() & mask_;
+  while (slots_[slot] != kFree) slot = (slot + 1) & mask_;
+  slots_[slot] = static_cast<std::uint32_t>(position + 1);
 }
 
 void OverlayStorage::Append(const Labels& labels, std::int64_t t_ms, double value) {
@@ -43,10 +45,8 @@ void OverlayStorage::Append(const Labels& labels, std::int64_t t_ms, double valu
     named = by_name_.emplace(std::string(name), std::vector<std::size_t>{}).first;
   }
   named->second.push_back(series_.size());
-  std::size_t slot = labels.Hash() & mask_;
-  while (slots_[slot] != kFree) slot = (slot + 1) & mask_;
-  slots_[slot] = static_cast<std::uint32_t>(series_.size() + 1);
   series_.push_back(Series{labels, point, {}});
+  Place(series_.size() - 1);
 }
 
 Storage::VisitOrder OverlayStorage::Select(std::span<const LabelMatcher> matchers,

@@ -35,6 +35,8 @@ class OverlayStorage : public Storage {
   // The position of the series with these labels in series_, or -1.
   std::int64_t Find(const Labels& labels) const;
   void Grow();
+  // Enters series_[position] into the slot table, which has room for it.
+  void Place(std::size_t position);
 
   const Storage& base_;
   std::vector<Series> series_;

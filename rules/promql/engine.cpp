@@ -373,23 +373,34 @@ class Evaluator {
     return labels;
   }
 
-  Value EvalCall(const Call& call, std::int64_t t) {
-    const std::string& name = call.function;
-    // Range-vector functions.
-    std::size_t matrix_index = call.args.size();
+  // The position of a call's range-vector argument (a matrix selector or subquery), or the
+  // argument count when it has none.
+  static std::size_t RangeArgIndex(const Call& call) {
     for (std::size_t i = 0; i < call.args.size(); ++i) {
       const Expr& inner = Unwrap(*call.args[i]);
       if (std::holds_alternative<MatrixSelector>(inner.node) ||
           std::holds_alternative<Subquery>(inner.node)) {
-        matrix_index = i;
-        break;
+        return i;
       }
     }
+    return call.args.size();
+  }
+
+  // A range function's other arguments, the scalars, in order.
+  std::vector<double> ScalarArgs(const Call& call, std::size_t range_index, std::int64_t t) {
+    std::vector<double> scalars;
+    for (std::size_t i = 0; i < call.args.size(); ++i) {
+      if (i != range_index) scalars.push_back(EvalScalar(*call.args[i], t));
+    }
+    return scalars;
+  }
+
+  Value EvalCall(const Call& call, std::int64_t t) {
+    const std::string& name = call.function;
+    // Range-vector functions.
+    const std::size_t matrix_index = RangeArgIndex(call);
     if (matrix_index < call.args.size()) {
-      std::vector<double> scalars;
-      for (std::size_t i = 0; i < call.args.size(); ++i) {
-        if (i != matrix_index) scalars.push_back(EvalScalar(*call.args[i], t));
-      }
+      const std::vector<double> scalars = ScalarArgs(call, matrix_index, t);
       RangeWindow window;
       Vector out;
       if (name == "absent_over_time") {
@@ -529,26 +540,15 @@ class Evaluator {
         call->function == "last_over_time") {
       return std::nullopt;
     }
-    const MatrixSelector* selector = nullptr;
-    std::size_t matrix_index = 0;
-    for (std::size_t i = 0; i < call->args.size(); ++i) {
-      const Expr& inner = Unwrap(*call->args[i]);
-      if (std::holds_alternative<Subquery>(inner.node)) return std::nullopt;
-      if (const auto* m = std::get_if<MatrixSelector>(&inner.node)) {
-        selector = m;
-        matrix_index = i;
-        break;
-      }
-    }
+    const std::size_t matrix_index = RangeArgIndex(*call);
+    if (matrix_index == call->args.size()) return std::nullopt;
+    const auto* selector = std::get_if<MatrixSelector>(&Unwrap(*call->args[matrix_index]).node);
     if (selector == nullptr || FindNameEquality(selector->selector.matchers) == nullptr) {
       return std::nullopt;
     }
     detail::GroupAccumulator accumulator(node, std::string());
     if (accumulator.grouping().lists_metric_name()) return std::nullopt;
-    std::vector<double> scalars;
-    for (std::size_t i = 0; i < call->args.size(); ++i) {
-      if (i != matrix_index) scalars.push_back(EvalScalar(*call->args[i], t));
-    }
+    const std::vector<double> scalars = ScalarArgs(*call, matrix_index, t);
     RangeWindow window;
     const Storage::VisitOrder order = SelectRangeInto(
         *selector, t, &window, [&](const Labels& labels, std::span<const SamplePoint> points) {
