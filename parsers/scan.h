@@ -75,6 +75,22 @@ inline const char* FindQuoteOrBackslash(const char* p, const char* end, const ch
   return detail::FindEither(p, end, limit, '"', '\\');
 }
 
+namespace detail {
+
+// Whether the first and the last sizeof(Word) bytes of a[0, n) and b[0, n) agree; with
+// sizeof(Word) <= n <= 2 * sizeof(Word) that is every byte.
+template <class Word>
+[[gnu::always_inline]] inline bool SameEnds(const char* a, const char* b, std::size_t n) {
+  Word a0, a1, b0, b1;
+  std::memcpy(&a0, a, sizeof(Word));
+  std::memcpy(&a1, a + n - sizeof(Word), sizeof(Word));
+  std::memcpy(&b0, b, sizeof(Word));
+  std::memcpy(&b1, b + n - sizeof(Word), sizeof(Word));
+  return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+}  // namespace detail
+
 // Whether a[0, n) and b[0, n) hold the same bytes, reading none past n: 16 bytes per step with
 // the last block overlapping, and one test at the end. For texts of about 50 to 150 bytes that are
 // almost always equal (the group text of consecutive buckets), where a memcmp call and its size
@@ -98,22 +114,8 @@ inline const char* FindQuoteOrBackslash(const char* p, const char* end, const ch
   if (n > 16) return std::memcmp(a, b, n) == 0;
 #endif
   // Two overlapping loads per side cover 4 to 16 bytes.
-  if (n >= 8) {
-    uint64_t a0, a1, b0, b1;
-    std::memcpy(&a0, a, 8);
-    std::memcpy(&a1, a + n - 8, 8);
-    std::memcpy(&b0, b, 8);
-    std::memcpy(&b1, b + n - 8, 8);
-    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-  }
-  if (n >= 4) {
-    uint32_t a0, a1, b0, b1;
-    std::memcpy(&a0, a, 4);
-    std::memcpy(&a1, a + n - 4, 4);
-    std::memcpy(&b0, b, 4);
-    std::memcpy(&b1, b + n - 4, 4);
-    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-  }
+  if (n >= 8) return detail::SameEnds<uint64_t>(a, b, n);
+  if (n >= 4) return detail::SameEnds<uint32_t>(a, b, n);
   for (std::size_t i = 0; i < n; ++i) {
     if (a[i] != b[i]) return false;
   }
