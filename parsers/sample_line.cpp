@@ -227,6 +227,12 @@ std::optional<LineError> SampleLineParser::ParseLabelSet(std::string_view line, 
   if (pos >= line.size()) return std::nullopt;
   ++pos;  // the ' ' that ended the value
   if (pos < line.size() && line[pos] == '#') return ParseExemplar(line, pos, out);
+  // The usual tail, a timestamp that ends the line, needs no scan for its end.
+  if (line.size() - pos == 14 &&
+      ParseUsualOpenMetricsTimestamp(line.data() + pos, out.timestamp_seconds, out.timestamp_ms)) {
+    out.has_timestamp = true;
+    return std::nullopt;
+  }
   const std::size_t timestamp_end = TokenEnd(line, pos);
   const std::string_view timestamp_text = line.substr(pos, timestamp_end - pos);
   if (timestamp_text.empty()) {
@@ -300,6 +306,12 @@ std::optional<LineError> SampleLineParser::Parse(std::string_view line, std::siz
 
   pos = SkipBlanks(line, pos);
   if (pos >= line.size()) return std::nullopt;
+  // The usual tail, 13 digits of milliseconds that end the line, needs no scan for its end and
+  // no digit loop.
+  if (line.size() - pos == 13 && ParseThirteenDigitTimestamp(line.data() + pos, out.timestamp_ms)) {
+    out.has_timestamp = true;
+    return std::nullopt;
+  }
   const std::size_t timestamp_end = TokenEnd(line, pos);
   const std::string_view timestamp_text = line.substr(pos, timestamp_end - pos);
   const auto timestamp = ParsePrometheusTimestamp(timestamp_text);

@@ -68,6 +68,20 @@ TEST_CASE("timestamps: OpenMetrics seconds and 0.0.4 milliseconds", "[parsers][n
   CHECK_FALSE(ParsePrometheusTimestamp("1.5"));
   CHECK_FALSE(ParsePrometheusTimestamp(""));
   CHECK_FALSE(ParsePrometheusTimestamp("-"));
+  // Thirteen digits, the usual 0.0.4 shape, have a path of their own; the results are the general
+  // ones, and any other 13 bytes are left to the general grammar.
+  for (const char* text : {"1732284140891", "0000000000000", "9999999999999", "0000000000001"}) {
+    INFO(text);
+    int64_t milliseconds = 0;
+    REQUIRE(ParseThirteenDigitTimestamp(text, milliseconds));
+    CHECK(milliseconds == *ParsePrometheusTimestamp(text));
+  }
+  for (const char* other : {"173228414089a", "a732284140891", "1732284/40891", "17322841408:1",
+                            "-732284140891", "+732284140891", "1732284140 91", "1732284140.91"}) {
+    INFO(other);
+    int64_t milliseconds = 0;
+    CHECK_FALSE(ParseThirteenDigitTimestamp(other, milliseconds));
+  }
 }
 
 }  // namespace
