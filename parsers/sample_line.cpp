@@ -1,5 +1,6 @@
 #include "parsers/sample_line.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "parsers/char_class.h"
@@ -118,7 +119,8 @@ std::optional<LineError> SampleLineParser::ReadLabelValue(std::string_view line,
 }
 
 std::optional<LineError> SampleLineParser::ParseLabelSet(std::string_view line, std::size_t& pos,
-                                                         std::vector<Label>& labels) {
+                                                         std::vector<Label>& labels,
+                                                         uint64_t* as_before) {
   const bool open_metrics = format_ == Format::kOpenMetrics;
   const char* const begin = line.data();
   const char* const end = begin + line.size();
@@ -133,6 +135,11 @@ std::optional<LineError> SampleLineParser::ParseLabelSet(std::string_view line, 
   // One bit per (first byte, length) of the names seen so far: only a hit needs the full scan
   // for a duplicate name.
   uint64_t name_filter = 0;
+  // Labels of the previous sample line that may be copied here (previous_labels_); two misses in
+  // a line stop the tries, since then its labels are mostly new (a gauge's next series).
+  const std::size_t reusable =
+      as_before != nullptr ? std::min<std::size_t>(previous_labels_.size(), 64) : 0;
+  int misses = 0;
   if (open_metrics && p < end && *p == '}') {
     pos = offset(p + 1);
     return std::nullopt;
@@ -144,41 +151,67 @@ std::optional<LineError> SampleLineParser::ParseLabelSet(std::string_view line, 
       return std::nullopt;
     }
     const char* name_start = p;
-    if (p >= end || !char_class::Is(*p, char_class::kLabelStart)) {
-      if (p >= end) return Error(offset(p), "unterminated label set");
-      if (open_metrics && *p == '}' && p > begin && p[-1] == ',') {
-        return Error(offset(p) - 1, "trailing comma in label set");
-      }
-      return Error(offset(p), "invalid label name: unexpected " + Describe(line, offset(p)));
-    }
-    ++p;
-    while (p < end && char_class::Is(*p, char_class::kLabel)) ++p;
-    const std::string_view name(name_start, static_cast<std::size_t>(p - name_start));
-    if (p >= end || *p != '=') {
-      p = skip_blanks(p);
-      if (p >= end || *p != '=') {
-        return Error(offset(p),
-                     "expected '=' after label name, found " + Describe(line, offset(p)));
-      }
-    }
-    p = skip_blanks(p + 1);
-    if (p >= end || *p != '"') {
-      return Error(offset(p),
-                   "expected '\"' to open the label value, found " + Describe(line, offset(p)));
-    }
+    const std::size_t index = labels.size();
+    std::string_view name;
     std::string_view value;
-    // Most values have no escapes and fit the limit: slice them here and leave escapes, errors
-    // and limits to ReadLabelValue.
-    const char* const close = scan::FindQuoteOrBackslash(p + 1, end, body_end_);
-    if (close < end && *close == '"' &&
-        (limits_.max_label_value_bytes == 0 ||
-         static_cast<std::size_t>(close - p - 1) <= limits_.max_label_value_bytes)) {
-      value = std::string_view(p + 1, static_cast<std::size_t>(close - p - 1));
-      p = close + 1;
-    } else {
-      std::size_t value_pos = offset(p);
-      if (auto error = ReadLabelValue(line, value_pos, value)) return error;
-      p = begin + value_pos;
+    bool reused = false;
+    if (index < reusable && misses < 2 && ((previous_sliced_ >> index) & 1) != 0) {
+      // The previous sample line's label at this index, from its name to its closing quote, had
+      // no escape: when this line has the same bytes here, parsing them gives the same name and
+      // value (and no error), only shifted.
+      const Label& before = previous_labels_[index];
+      const char* const from = before.name.data();
+      const auto size =
+          static_cast<std::size_t>(before.value.data() + before.value.size() + 1 - from);
+      if (size <= static_cast<std::size_t>(end - p) && scan::SameBytes(p, from, size)) {
+        const std::ptrdiff_t shift = p - from;
+        name = std::string_view(before.name.data() + shift, before.name.size());
+        value = std::string_view(before.value.data() + shift, before.value.size());
+        p += size;
+        reused = true;
+        *as_before |= uint64_t{1} << index;
+        sliced_ |= uint64_t{1} << index;
+      } else {
+        ++misses;
+      }
+    }
+    if (!reused) {
+      if (p >= end || !char_class::Is(*p, char_class::kLabelStart)) {
+        if (p >= end) return Error(offset(p), "unterminated label set");
+        if (open_metrics && *p == '}' && p > begin && p[-1] == ',') {
+          return Error(offset(p) - 1, "trailing comma in label set");
+        }
+        return Error(offset(p), "invalid label name: unexpected " + Describe(line, offset(p)));
+      }
+      ++p;
+      while (p < end && char_class::Is(*p, char_class::kLabel)) ++p;
+      name = std::string_view(name_start, static_cast<std::size_t>(p - name_start));
+      if (p >= end || *p != '=') {
+        p = skip_blanks(p);
+        if (p >= end || *p != '=') {
+          return Error(offset(p),
+                       "expected '=' after label name, found " + Describe(line, offset(p)));
+        }
+      }
+      p = skip_blanks(p + 1);
+      if (p >= end || *p != '"') {
+        return Error(offset(p),
+                     "expected '\"' to open the label value, found " + Describe(line, offset(p)));
+      }
+      // Most values have no escapes and fit the limit: slice them here and leave escapes, errors
+      // and limits to ReadLabelValue.
+      const char* const close = scan::FindQuoteOrBackslash(p + 1, end, body_end_);
+      if (close < end && *close == '"' &&
+          (limits_.max_label_value_bytes == 0 ||
+           static_cast<std::size_t>(close - p - 1) <= limits_.max_label_value_bytes)) {
+        value = std::string_view(p + 1, static_cast<std::size_t>(close - p - 1));
+        p = close + 1;
+        if (as_before != nullptr && index < 64) sliced_ |= uint64_t{1} << index;
+      } else {
+        std::size_t value_pos = offset(p);
+        if (auto error = ReadLabelValue(line, value_pos, value)) return error;
+        p = begin + value_pos;
+      }
     }
     if (limits_.max_labels_per_sample != 0 && labels.size() >= limits_.max_labels_per_sample) {
       return Error(
@@ -254,7 +287,11 @@ std::optional<LineError> SampleLineParser::Parse(std::string_view line, std::siz
                                                  ParsedSample& out) {
   scratch_.clear();
   odd_escape_ = false;
+  labels_.swap(previous_labels_);
   labels_.clear();
+  previous_sliced_ = sliced_;
+  sliced_ = 0;
+  out.labels_as_before = 0;
   out.has_timestamp = false;
   out.has_exemplar = false;
   out.exemplar_runes = 0;
@@ -270,7 +307,7 @@ std::optional<LineError> SampleLineParser::Parse(std::string_view line, std::siz
   const std::size_t label_start = SkipBlanks(line, pos);
   if (label_start < line.size() && line[label_start] == '{') {
     pos = label_start;
-    if (auto error = ParseLabelSet(line, pos, labels_)) return error;
+    if (auto error = ParseLabelSet(line, pos, labels_, &out.labels_as_before)) return error;
     has_labels = true;
   }
   out.labels = labels_;
@@ -328,7 +365,7 @@ std::optional<LineError> SampleLineParser::ParseExemplar(std::string_view line, 
   if (line.substr(pos, 3) != "# {") return Error(pos, "invalid exemplar: expected \"# {\"");
   pos += 2;
   exemplar_labels_.clear();
-  if (auto error = ParseLabelSet(line, pos, exemplar_labels_)) return error;
+  if (auto error = ParseLabelSet(line, pos, exemplar_labels_, nullptr)) return error;
   std::size_t runes = 0;
   for (const Label& label : exemplar_labels_)
     runes += CountRunes(label.name) + CountRunes(label.value);

@@ -25,6 +25,9 @@ struct ParsedSample {
   // braces is exactly the labels re-escaped.
   const char* labels_end = nullptr;
   bool labels_escaped_canonically = true;
+  // Bit i: label i has the name and value of label i of the previous sample line, written with
+  // the same bytes (labels past 63 never have it).
+  uint64_t labels_as_before = 0;
   double value = 0;
   bool has_timestamp = false;
   double timestamp_seconds = 0;  // OpenMetrics only, as written
@@ -44,8 +47,9 @@ class SampleLineParser {
   std::optional<LineError> Parse(std::string_view line, std::size_t start, ParsedSample& out);
 
  private:
+  // `as_before` (null for exemplars) receives ParsedSample::labels_as_before.
   std::optional<LineError> ParseLabelSet(std::string_view line, std::size_t& pos,
-                                         std::vector<Label>& labels);
+                                         std::vector<Label>& labels, uint64_t* as_before);
   std::optional<LineError> ReadLabelValue(std::string_view line, std::size_t& pos,
                                           std::string_view& value);
   std::optional<LineError> ParseOpenMetricsTail(std::string_view line, std::size_t pos,
@@ -58,6 +62,13 @@ class SampleLineParser {
   Limits limits_;
   const char* body_end_;  // where 16-byte scans must stop reading
   std::vector<Label> labels_;
+  // The previous sample line's labels, and which of them (bit per index) were sliced from their
+  // line without unescaping: a label written with the same bytes at the same index of the next
+  // line is copied from there, shifted, instead of parsed. Most lines repeat most labels of the
+  // line before (a histogram's buckets differ in `le` only).
+  std::vector<Label> previous_labels_;
+  uint64_t sliced_ = 0;
+  uint64_t previous_sliced_ = 0;
   std::vector<Label> exemplar_labels_;
   std::string scratch_;      // unescaped label values of the current line
   bool odd_escape_ = false;  // a label value of this line kept an unknown escape as written

@@ -34,6 +34,9 @@ TEST_CASE("limits: labels per sample", "[parsers][limits]") {
   CHECK(ErrorFor("a{x=\"1\",y=\"2\"} 1\n", limits) == "no error");
   CHECK(ErrorFor("a{x=\"1\",y=\"2\",z=\"3\"} 1\n", limits) ==
         "1:15: more than 2 labels in one sample");
+  // Labels copied from the line before count as well.
+  CHECK(ErrorFor("a{x=\"1\",y=\"2\"} 1\na{x=\"1\",y=\"2\",z=\"3\"} 1\n", limits) ==
+        "2:15: more than 2 labels in one sample");
 }
 
 TEST_CASE("limits: label value length", "[parsers][limits]") {
@@ -42,6 +45,8 @@ TEST_CASE("limits: label value length", "[parsers][limits]") {
   CHECK(ErrorFor("a{x=\"abcd\"} 1\n", limits) == "no error");
   CHECK(ErrorFor("a{x=\"abcde\"} 1\n", limits) ==
         "1:5: label value is 5 bytes, over the limit of 4");
+  CHECK(ErrorFor("a{x=\"abcd\"} 1\na{x=\"abcd\",y=\"abcde\"} 1\n", limits) ==
+        "2:14: label value is 5 bytes, over the limit of 4");
   // Escaped values are measured as written.
   CHECK(ErrorFor("a{x=\"a\\\\b\"} 1\n", limits) == "no error");
   CHECK(ErrorFor("a{x=\"a\\\\bc\"} 1\n", limits) ==
