@@ -349,6 +349,7 @@ void OpenMetricsChecker::StartBucketRun(const ParsedSample& sample, std::size_t 
   run_before_size_ = static_cast<std::size_t>(labels[le].name.data() - before);
   run_after_ = after;
   run_after_size_ = static_cast<std::size_t>(end - after);
+  run_labels_ = labels.size();
 }
 
 std::optional<ParseError> OpenMetricsChecker::CheckBucket(const ParsedSample& sample,

@@ -144,6 +144,7 @@ class OpenMetricsChecker {
   std::size_t run_before_size_ = 0;
   const char* run_after_ = nullptr;
   std::size_t run_after_size_ = 0;
+  std::size_t run_labels_ = 0;  // how many labels the run's buckets have
 };
 
 // The bytes of a text of at most 32 bytes as four words, read without going past its end: texts
@@ -178,19 +179,30 @@ inline void ShortTextKey(std::string_view text, uint64_t (&key)[4]) {
   }
   // Same bytes before `le` and after its value as the previous bucket: the same labels other than
   // `le`, written the same way, so the same group.
-  const char* const before = labels[0].name.data();
   const std::string_view text = labels[le].value;
-  const char* const after = text.data() + text.size();
-  const char* const end = sample.labels_end;
-  // A bound is never unescaped (no escape leaves a number), so its end lies in the label text;
-  // checked all the same, since the pieces are read through it.
-  if (!(after > before && after <= end)) return false;
-  const auto before_size = static_cast<std::size_t>(labels[le].name.data() - before);
-  const auto after_size = static_cast<std::size_t>(end - after);
-  if (before_size != run_before_size_ || after_size != run_after_size_ ||
-      !scan::SameBytes(before, run_before_, before_size) ||
-      !scan::SameBytes(after, run_after_, after_size)) {
-    return false;
+  // The tokenizer found every label but `le` written as in the previous sample line, the run's
+  // previous bucket: the same labels other than `le`, so the same group.
+  bool as_before = false;
+  if (labels.size() == run_labels_ && labels.size() < 64) {
+    const uint64_t others = (uint64_t{1} << labels.size()) - 1 - (uint64_t{1} << le);
+    as_before = (sample.labels_as_before & others) == others;
+  }
+  if (!as_before) {
+    // Otherwise (an escaped value is never copied from the line before): the same bytes before
+    // `le` and after its value as the run's first bucket also mean the same group.
+    const char* const before = labels[0].name.data();
+    const char* const after = text.data() + text.size();
+    const char* const end = sample.labels_end;
+    // A bound is never unescaped (no escape leaves a number), so its end lies in the label text;
+    // checked all the same, since the pieces are read through it.
+    if (!(after > before && after <= end)) return false;
+    const auto before_size = static_cast<std::size_t>(labels[le].name.data() - before);
+    const auto after_size = static_cast<std::size_t>(end - after);
+    if (before_size != run_before_size_ || after_size != run_after_size_ ||
+        !scan::SameBytes(before, run_before_, before_size) ||
+        !scan::SameBytes(after, run_after_, after_size)) {
+      return false;
+    }
   }
   // The bound the previous group's bucket at this position had, when the text is the same.
   if (bound_cursor_ >= bounds_.size()) return false;
