@@ -77,6 +77,8 @@ const AlertingRuleState* GroupEvaluator::alert_state(std::size_t index) const {
 void GroupEvaluator::Evaluate(std::int64_t t_ms, const Storage& storage, OutputSink& sink,
                               const promql::EvalOptions& options) {
   const auto started = std::chrono::steady_clock::now();
+  promql::EvalOptions with_memory = options;
+  with_memory.memory = &memory_;
   OverlayStorage overlay(storage);
   auto write = [&](const Labels& labels, double value) {
     overlay.Append(labels, t_ms, value);
@@ -93,7 +95,7 @@ void GroupEvaluator::Evaluate(std::int64_t t_ms, const Storage& storage, OutputS
     };
     std::variant<promql::Vector, std::string> outputs =
         std::string("rule has no parsed expression");
-    if (rule.parsed) outputs = EvalToVector(rule, overlay, t_ms, options);
+    if (rule.parsed) outputs = EvalToVector(rule, overlay, t_ms, with_memory);
     if (auto* vector = std::get_if<promql::Vector>(&outputs)) {
       if (rule.kind == rulefile::RuleKind::kRecord) {
         outputs = RecordOutputs(rule, std::move(*vector), t_ms, group_.limit);

@@ -11,6 +11,7 @@
 #include "rules/manager/alert_state.h"
 #include "rules/manager/output_sink.h"
 #include "rules/promql/engine.h"
+#include "rules/promql/eval_memory.h"
 #include "rules/rulefile/model.h"
 
 namespace inferwatch::rules::manager {
@@ -51,6 +52,7 @@ class GroupEvaluator {
     std::vector<std::uint64_t> hashes;  // of labels, sorted
   };
   std::vector<WrittenSeries> previous_series_;  // per rule, what the last success wrote
+  promql::EvalMemory memory_;                   // what the group's expressions reuse per round
   std::int64_t last_eval_ms_ = -1;
   double last_duration_seconds_ = 0;
   std::uint64_t failures_ = 0;

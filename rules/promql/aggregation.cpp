@@ -100,11 +100,21 @@ std::pair<std::uint32_t, bool> Grouping::GroupOf(const Labels& labels) {
       !without_ && names_.empty() ? 0 : labels.HashOfGrouping(names_, !without_, &kept_);
   const auto found = index_.Insert(key);
   if (found.second) {
+    keys_.push_back(key);
     // A grouping that keeps every pair (by every label the samples have, as fine-grained rules
     // often group) shares the sample's set instead of building an equal one.
     group_labels_.push_back(kept_.size() == labels.size() ? labels : Labels::FromSorted(kept_));
   }
   return found;
+}
+
+void Grouping::Truncate(std::uint32_t count) {
+  if (count >= keys_.size()) return;
+  keys_.resize(count);
+  group_labels_.resize(count);
+  DenseIndex rebuilt(count);
+  for (const std::uint64_t key : keys_) rebuilt.Insert(key);
+  index_ = std::move(rebuilt);
 }
 
 bool GroupAccumulator::Supports(AggregateOp op) {
@@ -119,7 +129,9 @@ bool GroupAccumulator::Supports(AggregateOp op) {
 }
 
 void GroupAccumulator::Add(const Labels& labels, double v) {
-  const auto [number, inserted] = grouping_.GroupOf(labels);
+  const auto [number, inserted] =
+      memo_ != nullptr ? memo_->Next(labels, static_cast<std::uint32_t>(groups_.size()))
+                       : grouping_->GroupOf(labels);
   if (inserted) {
     Group group{v, v, 1};
     if (op_ == AggregateOp::kStddev || op_ == AggregateOp::kStdvar) group.value = 0;
@@ -164,7 +176,8 @@ void GroupAccumulator::Add(const Labels& labels, double v) {
 }
 
 Vector GroupAccumulator::Finish(std::int64_t t_ms) {
-  std::vector<Labels>& labels = grouping_.group_labels();
+  if (memo_ != nullptr) memo_->End(static_cast<std::uint32_t>(groups_.size()));
+  std::vector<Labels>& labels = grouping_->group_labels();
   Vector out;
   out.reserve(groups_.size());
   for (std::size_t i = 0; i < groups_.size(); ++i) {
@@ -187,16 +200,22 @@ Vector GroupAccumulator::Finish(std::int64_t t_ms) {
       default:
         break;
     }
-    out.push_back(VectorSample{std::move(labels[i]), value, t_ms});
+    // A memo keeps its groups' label sets for the next round.
+    out.push_back(VectorSample{memo_ != nullptr ? labels[i] : std::move(labels[i]), value, t_ms});
   }
   return out;
 }
 
 Vector Aggregate(const promql::Aggregate& node, Vector input, double param_number,
-                 const std::string& param_string) {
+                 const std::string& param_string, GroupingMemo* memo) {
   const AggregateOp op = node.op;
   if (op == AggregateOp::kCountValues && !IsValidLabelName(param_string)) {
     Throw("invalid label name \"" + param_string + "\"");
+  }
+  if (memo != nullptr && op != AggregateOp::kCountValues && GroupAccumulator::Supports(op)) {
+    GroupAccumulator accumulator(node, *memo);
+    for (const auto& sample : input) accumulator.Add(sample.labels, sample.value);
+    return accumulator.Finish(0);
   }
   if (GroupAccumulator::Supports(op)) {
     GroupAccumulator accumulator(node, param_string);

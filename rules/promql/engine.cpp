@@ -10,6 +10,7 @@
 #include <xxhash.h>
 
 #include "rules/promql/eval_internal.h"
+#include "rules/promql/eval_memory.h"
 #include "rules/promql/functions.h"
 #include "rules/promql/subexpression_cache.h"
 
@@ -513,6 +514,22 @@ class Evaluator {
     return Value{std::move(v)};
   }
 
+  // The grouping `node` had in this rule's last round, at the query's own time only (a
+  // subquery's steps would each replace it); null when there is no memory or no use for it.
+  detail::GroupingMemo* GroupingMemoFor(const promql::Aggregate& node, std::int64_t t) {
+    if (options_.memory == nullptr || t != query_ms_ || node.op == AggregateOp::kCountValues ||
+        !detail::GroupAccumulator::Supports(node.op)) {
+      return nullptr;
+    }
+    return &options_.memory->GroupingOf(node);
+  }
+  detail::GroupAccumulator AccumulatorFor(const promql::Aggregate& node, std::int64_t t) {
+    if (detail::GroupingMemo* memo = GroupingMemoFor(node, t)) {
+      return detail::GroupAccumulator(node, *memo);
+    }
+    return detail::GroupAccumulator(node, std::string());
+  }
+
   // Whether evaluating `expr` at t would take a result shared with other rules of the round.
   bool SharedAt(const Expr& expr, std::int64_t t) const {
     return options_.shared != nullptr && t == query_ms_ && options_.shared->Shares(expr);
@@ -546,7 +563,7 @@ class Evaluator {
     if (selector == nullptr || FindNameEquality(selector->selector.matchers) == nullptr) {
       return std::nullopt;
     }
-    detail::GroupAccumulator accumulator(node, std::string());
+    detail::GroupAccumulator accumulator = AccumulatorFor(node, t);
     if (accumulator.grouping().lists_metric_name()) return std::nullopt;
     const std::vector<double> scalars = ScalarArgs(*call, matrix_index, t);
     RangeWindow window;
@@ -578,7 +595,7 @@ class Evaluator {
         options_.shared->GetShared(*inner, t, [&] { return EvalFresh(*inner, t); });
     const auto* input = std::get_if<Vector>(&shared->data);
     if (input == nullptr) Throw("expected an instant vector");
-    detail::GroupAccumulator accumulator(node, std::string());
+    detail::GroupAccumulator accumulator = AccumulatorFor(node, t);
     for (const auto& sample : *input) accumulator.Add(sample.labels, sample.value);
     return accumulator.Finish(t);
   }
@@ -596,7 +613,8 @@ class Evaluator {
     if (auto fused = FusedRangeAggregate(node, t)) return std::move(*fused);
     if (auto over_shared = AggregateShared(node, t)) return std::move(*over_shared);
     // One output per group, or (topk, bottomk) input samples: unique by construction.
-    Vector out = detail::Aggregate(node, EvalVector(*node.expr, t), param_number, param_string);
+    Vector out = detail::Aggregate(node, EvalVector(*node.expr, t), param_number, param_string,
+                                   GroupingMemoFor(node, t));
     for (auto& s : out) s.t_ms = t;
     return out;
   }

@@ -42,12 +42,16 @@ struct EvalError {
 };
 
 class SubexpressionCache;
+class EvalMemory;
 
 struct EvalOptions {
   std::int64_t lookback_delta_ms = 300000;        // 5m
   std::int64_t default_subquery_step_ms = 60000;  // the global evaluation interval
   // Shares subexpression results between the rules of a round; not owned, may be null.
   SubexpressionCache* shared = nullptr;
+  // What earlier evaluations of the same expression nodes left to reuse; not owned, may be null.
+  // Used at the query timestamp only, so subqueries do not churn it.
+  EvalMemory* memory = nullptr;
 };
 
 // Instant query at time t (ms since epoch) over storage.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,6 +13,8 @@
 #include "rules/promql/engine.h"
 
 namespace inferwatch::rules::promql::detail {
+
+class GroupingMemo;
 
 struct EvalFailure {
   std::string message;
@@ -44,8 +47,9 @@ double GoMin(double a, double b);
 // quantile over values as Prometheus's aggregation and quantile_over_time compute it; sorts values.
 double Quantile(double q, std::vector<double>& values);
 
+// memo: groups the running-value operators (not count_values) through it; may be null.
 Vector Aggregate(const promql::Aggregate& node, Vector input, double param_number,
-                 const std::string& param_string);
+                 const std::string& param_string, GroupingMemo* memo = nullptr);
 
 // Numbers an aggregation's groups in order of first appearance and builds each group's label set.
 class Grouping {
@@ -57,6 +61,10 @@ class Grouping {
   std::pair<std::uint32_t, bool> GroupOf(const Labels& labels);
   // Label sets of the groups so far, by group number.
   std::vector<Labels>& group_labels() { return group_labels_; }
+  std::uint32_t size() const { return index_.size(); }
+  // Forgets the groups numbered `count` and above, as if only the samples that created the first
+  // `count` groups had been seen.
+  void Truncate(std::uint32_t count);
   bool lists_metric_name() const {
     return !without_ && std::binary_search(names_.begin(), names_.end(), "__name__");
   }
@@ -65,8 +73,58 @@ class Grouping {
   std::vector<std::string> names_;  // sorted, unique
   bool without_;
   DenseIndex index_;
+  std::vector<std::uint64_t> keys_;  // by group number, to rebuild the index on Truncate
   std::vector<Labels::View> kept_;
   std::vector<Labels> group_labels_;
+};
+
+// What one aggregation's grouping was in its last evaluation: its input label sets in order and
+// the group of each. A rule's inputs rarely change between rounds (the same scraped series in the
+// same order), so the next round replays the groups while its inputs are the very same label sets,
+// compared by address (the memo holds them, so no address is reused for another set), and goes on
+// as a fresh grouping from the first input that differs. Replaying skips hashing each sample's
+// kept pairs, the group table and building the groups' label sets, and never reads the label text.
+class GroupingMemo {
+ public:
+  explicit GroupingMemo(const promql::Aggregate& node) : grouping_(node, std::string()) {}
+  Grouping& grouping() { return grouping_; }
+  void Begin() {
+    position_ = 0;
+    replaying_ = true;
+  }
+  // As Grouping::GroupOf for the next input, given how many groups this evaluation has so far.
+  std::pair<std::uint32_t, bool> Next(const Labels& labels, std::uint32_t groups_so_far) {
+    const std::size_t position = position_++;
+    if (replaying_) {
+      if (position < inputs_.size() && inputs_[position].address() == labels.address()) {
+        const std::uint32_t number = group_of_[position];
+        return {number, number == groups_so_far};
+      }
+      Diverge(position, groups_so_far);
+    }
+    const auto found = grouping_.GroupOf(labels);
+    inputs_.push_back(labels);
+    group_of_.push_back(found.first);
+    return found;
+  }
+  // The evaluation saw `groups` groups; a shorter input than last time ends the replay there.
+  void End(std::uint32_t groups) {
+    if (replaying_ && position_ < inputs_.size()) Diverge(position_, groups);
+  }
+
+ private:
+  void Diverge(std::size_t position, std::uint32_t groups_so_far) {
+    replaying_ = false;
+    inputs_.resize(position);
+    group_of_.resize(position);
+    grouping_.Truncate(groups_so_far);
+  }
+
+  Grouping grouping_;
+  std::vector<Labels> inputs_;
+  std::vector<std::uint32_t> group_of_;
+  std::size_t position_ = 0;
+  bool replaying_ = false;
 };
 
 // The aggregation operators that keep one running value per group (all but topk, bottomk and
@@ -76,10 +134,20 @@ class GroupAccumulator {
  public:
   static bool Supports(AggregateOp op);
   GroupAccumulator(const promql::Aggregate& node, const std::string& count_values_label)
-      : op_(node.op), grouping_(node, count_values_label) {}
+      : op_(node.op),
+        own_grouping_(std::in_place, node, count_values_label),
+        grouping_(&*own_grouping_) {}
+  // Groups through `memo` (not count_values, whose label changes the inputs).
+  GroupAccumulator(const promql::Aggregate& node, GroupingMemo& memo)
+      : op_(node.op), grouping_(&memo.grouping()), memo_(&memo) {
+    memo.Begin();
+  }
+  // grouping_ may point into the object itself.
+  GroupAccumulator(const GroupAccumulator&) = delete;
+  GroupAccumulator& operator=(const GroupAccumulator&) = delete;
   void Add(const Labels& labels, double value);
   Vector Finish(std::int64_t t_ms);
-  const Grouping& grouping() const { return grouping_; }
+  const Grouping& grouping() const { return *grouping_; }
 
  private:
   struct Group {
@@ -88,7 +156,9 @@ class GroupAccumulator {
     double count;
   };
   AggregateOp op_;
-  Grouping grouping_;
+  std::optional<Grouping> own_grouping_;
+  Grouping* grouping_;
+  GroupingMemo* memo_ = nullptr;
   std::vector<Group> groups_;
 };
 

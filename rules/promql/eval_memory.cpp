@@ -1,0 +1,18 @@
+#include "rules/promql/eval_memory.h"
+
+#include "rules/promql/eval_internal.h"
+
+namespace inferwatch::rules::promql {
+
+EvalMemory::EvalMemory() = default;
+EvalMemory::~EvalMemory() = default;
+EvalMemory::EvalMemory(EvalMemory&&) noexcept = default;
+EvalMemory& EvalMemory::operator=(EvalMemory&&) noexcept = default;
+
+detail::GroupingMemo& EvalMemory::GroupingOf(const Aggregate& node) {
+  auto& memo = groupings_[&node];
+  if (memo == nullptr) memo = std::make_unique<detail::GroupingMemo>(node);
+  return *memo;
+}
+
+}  // namespace inferwatch::rules::promql
