@@ -469,7 +469,10 @@ class Evaluator {
       // One output per group of buckets, grouped with the metric name that the output drops:
       // unique when every bucket had the same name.
       const Vector buckets = EvalVector(*call.args[1], t);
-      Vector out = detail::HistogramQuantile(q, buckets);
+      detail::HistogramLayout* layout = options_.memory != nullptr && t == query_ms_
+                                            ? &options_.memory->HistogramLayoutOf(call)
+                                            : nullptr;
+      Vector out = detail::HistogramQuantile(q, buckets, layout);
       for (auto& s : out) s.t_ms = t;
       if (!detail::SameMetricName(buckets)) detail::CheckUniqueLabelSets(out);
       return Value{std::move(out)};

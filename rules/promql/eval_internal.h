@@ -179,7 +179,24 @@ bool EvalRangeFunction(std::string_view name, std::span<const SamplePoint> point
 bool EvalSampleFunction(std::string_view name, const std::vector<double>& scalar_args,
                         Vector& vector);
 
-Vector HistogramQuantile(double q, const Vector& input);
+// How histogram_quantile groups its input: which histogram each bucket belongs to and the order
+// of its bounds. The input of a rule's histogram_quantile is an aggregation's output, whose label
+// sets are the same objects round after round (GroupingMemo keeps them), so a remembered layout
+// is replayed while the input's label sets are those it was built from, compared by address.
+struct HistogramLayout {
+  static constexpr std::uint32_t kNotABucket = 0xffffffff;
+  struct Histogram {
+    Labels labels;
+    std::uint32_t first = 0;  // its buckets' slots, sorted by bound
+    std::uint32_t size = 0;
+  };
+  std::vector<Labels> inputs;         // kept only when remembered
+  std::vector<std::uint32_t> slots;   // per input sample: its bucket's slot, or kNotABucket
+  std::vector<double> uppers;         // per slot
+  std::vector<Histogram> histograms;  // in order of first appearance
+};
+// memo: the layout of the last evaluation, replayed or rebuilt; may be null.
+Vector HistogramQuantile(double q, const Vector& input, HistogramLayout* memo = nullptr);
 Vector LabelReplace(const Vector& input, const std::string& dst, const std::string& replacement,
                     const std::string& src, const std::string& regex);
 Vector LabelJoin(const Vector& input, const std::string& dst, const std::string& separator,

@@ -15,4 +15,10 @@ detail::GroupingMemo& EvalMemory::GroupingOf(const Aggregate& node) {
   return *memo;
 }
 
+detail::HistogramLayout& EvalMemory::HistogramLayoutOf(const Call& node) {
+  auto& layout = histograms_[&node];
+  if (layout == nullptr) layout = std::make_unique<detail::HistogramLayout>();
+  return *layout;
+}
+
 }  // namespace inferwatch::rules::promql

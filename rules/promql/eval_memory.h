@@ -1,6 +1,7 @@
 // What evaluations of the same rule expressions keep from one round to the next. A rule group
 // evaluates the same expressions over much the same series every round; remembering how an
-// aggregation grouped them spares recomputing it (see detail::GroupingMemo).
+// aggregation grouped them, and how histogram_quantile laid out its buckets, spares recomputing
+// either (see detail::GroupingMemo and detail::HistogramLayout).
 #pragma once
 
 #include <memory>
@@ -12,7 +13,8 @@ namespace inferwatch::rules::promql {
 
 namespace detail {
 class GroupingMemo;
-}
+struct HistogramLayout;
+}  // namespace detail
 
 // Keyed by expression node: the expressions must outlive it. One per rule group, used by one
 // evaluation at a time.
@@ -26,9 +28,12 @@ class EvalMemory {
   EvalMemory& operator=(EvalMemory&&) noexcept;
 
   detail::GroupingMemo& GroupingOf(const Aggregate& node);
+  // Of a histogram_quantile call.
+  detail::HistogramLayout& HistogramLayoutOf(const Call& node);
 
  private:
   std::unordered_map<const Aggregate*, std::unique_ptr<detail::GroupingMemo>> groupings_;
+  std::unordered_map<const Call*, std::unique_ptr<detail::HistogramLayout>> histograms_;
 };
 
 }  // namespace inferwatch::rules::promql

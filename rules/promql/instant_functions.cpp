@@ -297,58 +297,102 @@ class BoundCache {
 
 }  // namespace
 
-Vector HistogramQuantile(double q, const Vector& input) {
+namespace {
+
+// Lays the buckets of `input` out histogram by histogram, each sorted by bound.
+void BuildHistogramLayout(const Vector& input, bool keep_inputs, HistogramLayout& layout) {
+  layout.inputs.clear();
+  layout.slots.assign(input.size(), HistogramLayout::kNotABucket);
+  layout.histograms.clear();
+  struct Collected {
+    std::uint32_t histogram;
+    std::uint32_t input;
+    double upper;
+  };
+  DenseIndex index;
+  std::vector<Collected> collected;
+  collected.reserve(input.size());
+  std::vector<Labels::View> kept;
+  BoundCache bounds;
+  for (std::uint32_t i = 0; i < input.size(); ++i) {
+    const Labels& labels = input[i].labels;
+    double upper = 0;
+    if (!bounds.Parse(labels.Get("le"), &upper)) continue;
+    // Group on every label but le, the metric name included.
+    const std::uint64_t hash =
+        labels.HashOfPairs([](std::string_view name) { return name != "le"; });
+    const auto [number, inserted] = index.Insert(hash);
+    if (inserted) {
+      kept.clear();
+      for (const auto pair : labels.pairs()) {
+        if (pair.first != "le" && pair.first != "__name__") kept.push_back(pair);
+      }
+      layout.histograms.push_back({Labels::FromSorted(kept), 0, 0});
+    }
+    ++layout.histograms[number].size;
+    collected.push_back({number, i, upper});
+  }
+  // A counting sort that keeps input order: a histogram costs no allocation of its own.
+  std::uint32_t next_first = 0;
+  for (auto& h : layout.histograms) {
+    h.first = next_first;
+    next_first += h.size;
+  }
+  std::vector<Collected> grouped(collected.size());
+  {
+    std::vector<std::uint32_t> filled(layout.histograms.size(), 0);
+    for (const Collected& bucket : collected) {
+      grouped[layout.histograms[bucket.histogram].first + filled[bucket.histogram]++] = bucket;
+    }
+  }
+  layout.uppers.resize(grouped.size());
+  for (const auto& h : layout.histograms) {
+    const std::span<Collected> buckets(grouped.data() + h.first, h.size);
+    // Stable, as Prometheus sorts.
+    StableSortSmall(buckets,
+                    [](const Collected& a, const Collected& b) { return a.upper < b.upper; });
+    for (std::uint32_t k = 0; k < h.size; ++k) {
+      layout.slots[buckets[k].input] = h.first + k;
+      layout.uppers[h.first + k] = buckets[k].upper;
+    }
+  }
+  if (keep_inputs) {
+    layout.inputs.reserve(input.size());
+    for (const auto& sample : input) layout.inputs.push_back(sample.labels);
+  }
+}
+
+// Whether `input` is, label set for label set, the input `layout` was built from.
+bool SameInputs(const HistogramLayout& layout, const Vector& input) {
+  if (layout.inputs.size() != input.size()) return false;
+  for (std::size_t i = 0; i < input.size(); ++i) {
+    if (layout.inputs[i].address() != input[i].labels.address()) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Vector HistogramQuantile(double q, const Vector& input, HistogramLayout* memo) {
   struct Bucket {
     double upper;
     double count;
   };
-  struct Histogram {
-    Labels labels;
-    std::uint32_t first = 0;  // its buckets in `grouped`
-    std::uint32_t size = 0;
-  };
-  // Buckets are collected flat and then laid out histogram by histogram (a counting sort that
-  // keeps input order), so a histogram costs no allocation of its own.
-  DenseIndex index;
-  std::vector<Histogram> histograms;
-  std::vector<std::pair<std::uint32_t, Bucket>> collected;
-  collected.reserve(input.size());
-  std::vector<Labels::View> kept;
-  BoundCache bounds;
-  for (const auto& sample : input) {
-    double upper = 0;
-    if (!bounds.Parse(sample.labels.Get("le"), &upper)) continue;
-    // Group on every label but le, the metric name included.
-    const std::uint64_t hash =
-        sample.labels.HashOfPairs([](std::string_view name) { return name != "le"; });
-    const auto [number, inserted] = index.Insert(hash);
-    if (inserted) {
-      kept.clear();
-      for (const auto pair : sample.labels.pairs()) {
-        if (pair.first != "le" && pair.first != "__name__") kept.push_back(pair);
-      }
-      histograms.push_back(Histogram{Labels::FromSorted(kept), 0, 0});
-    }
-    ++histograms[number].size;
-    collected.emplace_back(number, Bucket{upper, sample.value});
+  HistogramLayout fresh;
+  HistogramLayout& layout = memo != nullptr ? *memo : fresh;
+  if (memo == nullptr || !SameInputs(*memo, input)) {
+    BuildHistogramLayout(input, memo != nullptr, layout);
   }
-  std::uint32_t next_first = 0;
-  for (auto& h : histograms) {
-    h.first = next_first;
-    next_first += h.size;
-  }
-  std::vector<Bucket> grouped(collected.size());
-  {
-    std::vector<std::uint32_t> filled(histograms.size(), 0);
-    for (const auto& [number, bucket] : collected) {
-      grouped[histograms[number].first + filled[number]++] = bucket;
-    }
+  std::vector<Bucket> grouped(layout.uppers.size());
+  for (std::size_t i = 0; i < input.size(); ++i) {
+    const std::uint32_t slot = layout.slots[i];
+    if (slot != HistogramLayout::kNotABucket) grouped[slot] = {layout.uppers[slot], input[i].value};
   }
   std::vector<Bucket> merged;
   Vector out;
-  out.reserve(histograms.size());
-  for (auto& h : histograms) {
-    const std::span<Bucket> buckets(grouped.data() + h.first, h.size);
+  out.reserve(layout.histograms.size());
+  for (const HistogramLayout::Histogram& h : layout.histograms) {
+    const std::span<const Bucket> buckets(grouped.data() + h.first, h.size);
     double value;
     if (std::isnan(q)) {
       value = kNaN;
@@ -357,8 +401,6 @@ Vector HistogramQuantile(double q, const Vector& input) {
     } else if (q > 1) {
       value = std::numeric_limits<double>::infinity();
     } else {
-      // Stable, as Prometheus sorts.
-      StableSortSmall(buckets, [](const Bucket& a, const Bucket& b) { return a.upper < b.upper; });
       if (!(std::isinf(buckets.back().upper) && buckets.back().upper > 0)) {
         value = kNaN;
       } else {
@@ -408,7 +450,7 @@ Vector HistogramQuantile(double q, const Vector& input) {
         }
       }
     }
-    out.push_back(VectorSample{std::move(h.labels), value, 0});
+    out.push_back(VectorSample{h.labels, value, 0});
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "rules/promql/engine.h"
+#include "rules/promql/eval_internal.h"
 #include "rules/promql/eval_memory.h"
 #include "rules/promql/memory_storage.h"
 #include "rules/promql/parser.h"
@@ -254,6 +255,15 @@ TEST_CASE("Aggregations remembered across rounds give what a fresh evaluation gi
     const int last = s % 4 == 0 ? 20 + s % 5 : 40;  // some end early
     for (int p = first; p <= last; ++p) storage.Append(series, p * 15000, p * (s % 7 + 1) * 0.5);
   }
+  // Histograms whose buckets come and go too, bounds in an order unlike the label order.
+  const char* bounds[] = {"0.5", "1", "10", "2.5", "+Inf"};
+  for (int s = 0; s < 20; ++s) {
+    const Labels bucket = MakeSeries(
+        "x_bucket", {{"g", groups[s % 4]}, {"h", std::to_string(s % 2)}, {"le", bounds[s % 5]}});
+    const int first = (s % 3) * 6;
+    const int last = s % 7 == 0 ? 25 : 40;
+    for (int p = first; p <= last; ++p) storage.Append(bucket, p * 15000, p * (s % 5 + 1));
+  }
   const char* expressions[] = {"sum by (g) (rate(x_total[1m]))",
                                "avg without (i) (increase(x_total[2m]))",
                                "max by (g, h) (x_total)",
@@ -261,7 +271,10 @@ TEST_CASE("Aggregations remembered across rounds give what a fresh evaluation gi
                                "stddev by (h) (x_total * 2)",
                                "group by (g) (x_total{h!=\"1\"})",
                                "sum(x_total)",
-                               "topk by (g) (1, x_total)"};
+                               "topk by (g) (1, x_total)",
+                               "histogram_quantile(0.9, sum by (le, g) (rate(x_bucket[1m])))",
+                               "histogram_quantile(0.5, rate(x_bucket[2m]))",
+                               "histogram_quantile(0.3, x_bucket)"};
   for (const char* text : expressions) {
     INFO(text);
     auto parsed = ParseExpr(text);
@@ -280,4 +293,26 @@ TEST_CASE("Aggregations remembered across rounds give what a fresh evaluation gi
             Dump(std::get<Vector>(std::get<Value>(fresh).data)));
     }
   }
+}
+
+TEST_CASE(
+    "histogram_quantile rebuilds a remembered layout for other label sets of the same count") {
+  auto bucket = [](const char* histogram, const char* le, double value) {
+    return VectorSample{LabelSet({{"h", histogram}, {"le", le}}), value, 0};
+  };
+  const Vector first = {bucket("a", "1", 2), bucket("a", "+Inf", 4), bucket("b", "0.5", 1),
+                        bucket("b", "+Inf", 3)};
+  // As many buckets, grouped and ordered otherwise.
+  const Vector second = {bucket("a", "+Inf", 8), bucket("a", "0.5", 2), bucket("a", "2", 6),
+                         bucket("b", "+Inf", 3)};
+  detail::HistogramLayout layout;
+  for (const Vector* input : {&first, &first, &second, &second, &first}) {
+    CHECK(Dump(detail::HistogramQuantile(0.5, *input, &layout)) ==
+          Dump(detail::HistogramQuantile(0.5, *input)));
+  }
+  // Samples that are the same label sets replay the layout with their new values.
+  Vector changed = second;
+  for (auto& sample : changed) sample.value *= 3;
+  CHECK(Dump(detail::HistogramQuantile(0.25, changed, &layout)) ==
+        Dump(detail::HistogramQuantile(0.25, changed)));
 }
