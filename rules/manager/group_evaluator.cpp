@@ -30,7 +30,7 @@ std::variant<promql::Vector, std::string> EvalToVector(const rulefile::Rule& rul
 
 std::variant<promql::Vector, std::string> RecordOutputs(const rulefile::Rule& rule,
                                                         promql::Vector vector, std::int64_t t_ms,
-                                                        int limit) {
+                                                        int limit, RememberedOutputs& remembered) {
   // The record name, then the rule's labels, win over the expression's labels, as setting them
   // in that order would.
   std::vector<Labels::View> overrides;
@@ -44,11 +44,33 @@ std::variant<promql::Vector, std::string> RecordOutputs(const rulefile::Rule& ru
     if (i + 1 < overrides.size() && overrides[i + 1].first == overrides[i].first) continue;
     sorted_overrides.push_back(overrides[i]);
   }
-  for (promql::VectorSample& sample : vector) {
-    sample.labels = sample.labels.WithOverrides(sorted_overrides);
+  // The expression usually yields the very label sets of the last round, in the same order (an
+  // aggregation keeps its groups'), and then so does the rule: no new set per output and round,
+  // and the store finds each series by the set it already holds.
+  bool replayed = true;
+  for (std::size_t i = 0; i < vector.size(); ++i) {
+    promql::VectorSample& sample = vector[i];
     sample.t_ms = t_ms;
+    if (i < remembered.inputs.size() && remembered.inputs[i].address() == sample.labels.address()) {
+      sample.labels = remembered.outputs[i];
+      continue;
+    }
+    replayed = false;
+    Labels output = sample.labels.WithOverrides(sorted_overrides);
+    if (i < remembered.inputs.size()) {
+      remembered.inputs[i] = std::move(sample.labels);
+      remembered.outputs[i] = output;
+    } else {
+      remembered.inputs.push_back(std::move(sample.labels));
+      remembered.outputs.push_back(output);
+    }
+    sample.labels = std::move(output);
   }
-  if (promql::ContainsSameLabelSet(vector)) {
+  remembered.inputs.resize(vector.size());
+  remembered.outputs.resize(vector.size());
+  // Replayed outputs are a prefix of a set that passed this check.
+  if (!replayed && promql::ContainsSameLabelSet(vector)) {
+    remembered = {};
     return std::string("vector contains metrics with the same labelset after applying rule labels");
   }
   if (limit > 0 && static_cast<int>(vector.size()) > limit) {
@@ -57,12 +79,22 @@ std::variant<promql::Vector, std::string> RecordOutputs(const rulefile::Rule& ru
   return vector;
 }
 
+// Whether `output` holds exactly the label sets of `previous`, in order.
+bool SameSeries(const std::vector<Labels>& previous, const promql::Vector& output) {
+  if (previous.size() != output.size()) return false;
+  for (std::size_t i = 0; i < output.size(); ++i) {
+    if (previous[i].address() != output[i].labels.address()) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 GroupEvaluator::GroupEvaluator(rulefile::RuleGroup group, std::int64_t interval_ms,
                                TemplateContext context)
     : group_(std::move(group)), interval_ms_(interval_ms), context_(std::move(context)) {
   previous_series_.resize(group_.rules.size());
+  remembered_.resize(group_.rules.size());
   for (std::size_t i = 0; i < group_.rules.size(); ++i) {
     status_.push_back(RuleStatus{group_.rules[i].name, group_.rules[i].kind, {}, -1, 0, 0});
     if (group_.rules[i].kind == rulefile::RuleKind::kAlert) alerts_[i];
@@ -98,7 +130,7 @@ void GroupEvaluator::Evaluate(std::int64_t t_ms, const Storage& storage, OutputS
     if (rule.parsed) outputs = EvalToVector(rule, overlay, t_ms, with_memory);
     if (auto* vector = std::get_if<promql::Vector>(&outputs)) {
       if (rule.kind == rulefile::RuleKind::kRecord) {
-        outputs = RecordOutputs(rule, std::move(*vector), t_ms, group_.limit);
+        outputs = RecordOutputs(rule, std::move(*vector), t_ms, group_.limit, remembered_[i]);
       } else {
         outputs = alerts_[i].Update(rule, *vector, t_ms, group_.limit, context_);
       }
@@ -111,10 +143,16 @@ void GroupEvaluator::Evaluate(std::int64_t t_ms, const Storage& storage, OutputS
       continue;
     }
     status.last_error.clear();
+    const auto& output = std::get<promql::Vector>(outputs);
+    if (SameSeries(previous_series_[i].labels, output)) {
+      // The series of the last round, none gone stale.
+      for (const promql::VectorSample& sample : output) write(sample.labels, sample.value);
+      record_duration();
+      continue;
+    }
     // Series are told apart by their 64-bit label hash (cached in the label set): comparing
     // hashes is what keeps a round linear in the number of outputs.
     WrittenSeries written;
-    const auto& output = std::get<promql::Vector>(outputs);
     written.labels.reserve(output.size());
     written.hashes.reserve(output.size());
     for (const promql::VectorSample& sample : output) {

@@ -25,6 +25,13 @@ struct RuleStatus {
   double last_duration_seconds = 0;  // query, labels and output writes of the last evaluation
 };
 
+// A recording rule's expression label sets of the last round and the series the rule made of
+// each, to reuse while the expression yields the same sets.
+struct RememberedOutputs {
+  std::vector<Labels> inputs;
+  std::vector<Labels> outputs;
+};
+
 class GroupEvaluator {
  public:
   GroupEvaluator(rulefile::RuleGroup group, std::int64_t interval_ms, TemplateContext context);
@@ -52,6 +59,7 @@ class GroupEvaluator {
     std::vector<std::uint64_t> hashes;  // of labels, sorted
   };
   std::vector<WrittenSeries> previous_series_;  // per rule, what the last success wrote
+  std::vector<RememberedOutputs> remembered_;   // per recording rule
   promql::EvalMemory memory_;                   // what the group's expressions reuse per round
   std::int64_t last_eval_ms_ = -1;
   double last_duration_seconds_ = 0;

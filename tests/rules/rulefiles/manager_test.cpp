@@ -246,3 +246,44 @@ TEST_CASE("rules share a subexpression only when no rule writes what it reads", 
   CHECK(sink.Find("total_doubled{}", 75000)->value == 24);
   CHECK(manager.shared_subexpressions().hits() == 2);
 }
+
+TEST_CASE("a rule's remembered outputs follow its series round after round", "[manager]") {
+  // Round 0: m{k="1"} alone. Round 1: n{k="1"} joins, which the record name makes a duplicate.
+  // Round 2: the same inputs as round 1, which must fail again. Round 3: n is gone (stale), so
+  // the rule succeeds with the series of round 0, and m{k="2"} arrives in round 4.
+  MemoryStorage storage;
+  const Labels m1 = L({{"__name__", "m"}, {"k", "1"}});
+  const Labels n1 = L({{"__name__", "n"}, {"k", "1"}});
+  const Labels m2 = L({{"__name__", "m"}, {"k", "2"}});
+  for (std::int64_t t = 0; t <= 240000; t += 60000) storage.Append(m1, t, 1);
+  storage.Append(n1, 60000, 2);
+  storage.Append(n1, 120000, 2);
+  storage.Append(n1, 180000, inferwatch::rules::StaleNaN());
+  storage.Append(m2, 240000, 3);
+  mg::RuleManager manager;
+  manager.SetGroups(Load(R"(groups:
+  - name: g
+    rules:
+      - record: r
+        expr: '{__name__=~"m|n"}'
+        labels:
+          source: mn
+)"));
+  CollectingSink sink;
+  std::vector<std::string> errors;
+  for (std::int64_t t = 0; t <= 240000; t += 60000) {
+    manager.EvaluateAll(t, storage, sink);
+    errors.push_back(manager.Status()[0].rules[0].last_error);
+  }
+  const std::string duplicate =
+      "vector contains metrics with the same labelset after applying rule labels";
+  CHECK(errors == std::vector<std::string>{"", duplicate, duplicate, "", ""});
+  for (std::int64_t t : {0, 180000, 240000}) {
+    INFO("t=" << t);
+    REQUIRE(sink.Find("r{k=\"1\", source=\"mn\"}", t) != nullptr);
+    CHECK(sink.Find("r{k=\"1\", source=\"mn\"}", t)->value == 1);
+  }
+  REQUIRE(sink.Find("r{k=\"2\", source=\"mn\"}", 240000) != nullptr);
+  CHECK(sink.Find("r{k=\"2\", source=\"mn\"}", 240000)->value == 3);
+  CHECK(sink.Find("r{k=\"1\", source=\"mn\"}", 60000) == nullptr);
+}
