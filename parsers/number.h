@@ -45,12 +45,13 @@ namespace number_detail {
 
 }  // namespace number_detail
 
-// "DDDDDDDDDD.DDD" (14 bytes at `p`), the usual OpenMetrics timestamp, in two overlapping loads:
-// the first eight digits, then the remaining five with the point squeezed out and three zero
-// digits in front. False for any other bytes. The integer milliseconds are those the digit loop
-// of the general path computes, and the seconds its correctly rounded quotient.
-[[gnu::always_inline]] inline bool ParseUsualOpenMetricsTimestamp(const char* p, double& seconds,
-                                                                  int64_t& milliseconds) {
+// "DDDDDDDDDD.DDD" (14 bytes at `p`), the usual OpenMetrics timestamp, as integer milliseconds,
+// in two overlapping loads: the first eight digits, then the remaining five with the point
+// squeezed out and three zero digits in front. False for any other bytes. The milliseconds are
+// those the digit loop of the general path computes, and its seconds are their quotient by
+// 1000.0 (correctly rounded; distinct milliseconds give distinct seconds).
+[[gnu::always_inline]] inline bool ParseUsualOpenMetricsMilliseconds(const char* p,
+                                                                     int64_t& milliseconds) {
   uint64_t head;
   uint64_t tail;
   std::memcpy(&head, p, 8);
@@ -60,10 +61,8 @@ namespace number_detail {
   if (p[10] != '.' || !number_detail::AllDigits(head) || !number_detail::AllDigits(tail)) {
     return false;
   }
-  const uint64_t total =
-      number_detail::EightDigits(head) * 100000 + number_detail::EightDigits(tail);
-  seconds = static_cast<double>(total) / 1000.0;
-  milliseconds = static_cast<int64_t>(total);
+  milliseconds = static_cast<int64_t>(number_detail::EightDigits(head) * 100000 +
+                                      number_detail::EightDigits(tail));
   return true;
 }
 
@@ -87,7 +86,8 @@ namespace number_detail {
 // when invalid. Inline, since it is on every OpenMetrics sample line with a timestamp.
 inline bool ParseOpenMetricsTimestamp(std::string_view text, double& seconds,
                                       int64_t& milliseconds) {
-  if (text.size() == 14 && ParseUsualOpenMetricsTimestamp(text.data(), seconds, milliseconds)) {
+  if (text.size() == 14 && ParseUsualOpenMetricsMilliseconds(text.data(), milliseconds)) {
+    seconds = static_cast<double>(milliseconds) / 1000.0;
     return true;
   }
   return ParseOpenMetricsTimestampSlow(text, seconds, milliseconds);

@@ -297,7 +297,11 @@ uint64_t OpenMetricsChecker::HashCanonical(const ParsedSample& sample, std::size
   // The samples of a group are adjacent (a histogram's buckets, _count and _sum), so the text
   // often equals the previous sample's, whose hash is still in group_. Equal canonical text
   // means the same names in the same order, so the order need not be checked again.
-  if (has_group_ && previous_in_place_ &&
+  // A label that the tokenizer found different from the previous line's at its index (other
+  // than the skipped one) makes equal text unlikely: hash without comparing. Either way the
+  // result is the hash of this sample's group text.
+  const uint64_t kept_bits = skip < 64 ? ~(uint64_t{1} << skip) : ~uint64_t{0};
+  if (has_group_ && previous_in_place_ && (sample.labels_not_as_before & kept_bits) == 0 &&
       SameText(first, second, previous_text_[0], previous_text_[1])) {
     return group_;
   }
@@ -313,6 +317,7 @@ void OpenMetricsChecker::StartFamily(std::string_view name, MetricType type) {
   histogram_ = HistogramGroup{};
   bound_cursor_ = 0;
   bucket_run_ = false;
+  whole_group_ = false;
 }
 
 [[gnu::always_inline]] inline std::optional<ParseError> OpenMetricsChecker::CheckGroup(
@@ -321,7 +326,7 @@ void OpenMetricsChecker::StartFamily(std::string_view name, MetricType type) {
     if (sample.has_timestamp != group_has_timestamp_) {
       return At(line, "some samples of this series group have a timestamp and some do not");
     }
-    if (sample.has_timestamp && group_timestamp_ > sample.timestamp_seconds &&
+    if (sample.has_timestamp && group_timestamp_ > sample.TimestampSeconds() &&
         type_ != MetricType::kInfo) {
       return At(line, "timestamp goes backwards within a series group");
     }
@@ -335,7 +340,7 @@ void OpenMetricsChecker::StartFamily(std::string_view name, MetricType type) {
   has_group_ = true;
   group_ = group;
   group_has_timestamp_ = sample.has_timestamp;
-  group_timestamp_ = sample.timestamp_seconds;
+  group_timestamp_ = sample.TimestampSeconds();
   return std::nullopt;
 }
 
@@ -355,6 +360,7 @@ void OpenMetricsChecker::StartBucketRun(const ParsedSample& sample, std::size_t 
 std::optional<ParseError> OpenMetricsChecker::CheckBucket(const ParsedSample& sample,
                                                           std::size_t line) {
   bucket_run_ = false;
+  whole_group_ = false;
   // Only histograms and gaugehistograms have _bucket samples (FamilySuffixes).
   const std::size_t le = FindLe(sample.labels);
   double bound = 0;
@@ -370,7 +376,7 @@ std::optional<ParseError> OpenMetricsChecker::CheckBucket(const ParsedSample& sa
   HistogramGroup& state = histogram_;
   const bool same_group = state.active && group == state.group &&
                           sample.has_timestamp == state.has_timestamp &&
-                          (!sample.has_timestamp || sample.timestamp_seconds == state.timestamp);
+                          (!sample.has_timestamp || sample.TimestampSeconds() == state.timestamp);
   if (!same_group) {
     if (auto error = EnterHistogramGroup(sample, group)) return error;
   }
@@ -410,8 +416,16 @@ std::optional<ParseError> OpenMetricsChecker::CheckOtherSample(const ParsedSampl
     }
   }
 
-  const uint64_t group = type_ == MetricType::kInfo ? 0 : GroupHash(sample, skip);
+  // All labels copied from the previous sample line, whose group had all its labels too (a
+  // counter's _created after its _total, a histogram's _sum after its _count): the same group.
+  const std::size_t size = sample.labels.size();
+  const bool as_before = whole_group_ && skip == kNoLabel && size == whole_group_labels_ &&
+                         size < 64 && sample.labels_as_before == (uint64_t{1} << size) - 1;
+  const uint64_t group =
+      type_ == MetricType::kInfo ? 0 : (as_before ? group_ : GroupHash(sample, skip));
   if (auto error = CheckGroup(sample, group, line)) return error;
+  whole_group_ = skip == kNoLabel && type_ != MetricType::kInfo;
+  whole_group_labels_ = size;
 
   const double value = sample.value;
   if (type_ == MetricType::kStateSet && value != 0 && value != 1) {
@@ -440,7 +454,7 @@ std::optional<ParseError> OpenMetricsChecker::EnterHistogramGroup(const ParsedSa
                                                                   uint64_t group) {
   HistogramGroup& state = histogram_;
   if (state.active && (group != state.group || sample.has_timestamp != state.has_timestamp ||
-                       (sample.has_timestamp && sample.timestamp_seconds != state.timestamp))) {
+                       (sample.has_timestamp && sample.TimestampSeconds() != state.timestamp))) {
     if (auto error = FinishHistogramGroup()) return error;
   }
   if (!state.active) {
@@ -448,7 +462,9 @@ std::optional<ParseError> OpenMetricsChecker::EnterHistogramGroup(const ParsedSa
     state.active = true;
     state.group = group;
     state.has_timestamp = sample.has_timestamp;
-    state.timestamp = sample.timestamp_seconds;
+    state.timestamp = sample.TimestampSeconds();
+    state.timestamp_ms = sample.timestamp_ms;
+    state.timestamp_from_ms = sample.timestamp_seconds_pending;
   }
   return std::nullopt;
 }

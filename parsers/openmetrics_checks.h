@@ -66,6 +66,9 @@ class OpenMetricsChecker {
     uint64_t group = 0;
     bool has_timestamp = false;
     double timestamp = 0;
+    // The timestamp was read as these milliseconds, the seconds being their quotient.
+    bool timestamp_from_ms = false;
+    int64_t timestamp_ms = 0;
     bool has_bucket = false;
     double last_bound = 0;
     double last_bucket_value = 0;
@@ -145,6 +148,10 @@ class OpenMetricsChecker {
   const char* run_after_ = nullptr;
   std::size_t run_after_size_ = 0;
   std::size_t run_labels_ = 0;  // how many labels the run's buckets have
+  // The previous sample was checked by CheckOtherSample with a group of all its labels (none
+  // skipped), group_, and had this many labels.
+  bool whole_group_ = false;
+  std::size_t whole_group_labels_ = 0;
 };
 
 // The bytes of a text of at most 32 bytes as four words, read without going past its end: texts
@@ -218,9 +225,14 @@ inline void ShortTextKey(std::string_view text, uint64_t (&key)[4]) {
   HistogramGroup& state = histogram_;
   // The series group's timestamp is the histogram group's: a bucket of the run must repeat it,
   // anything else (absent, later, earlier) is CheckBucket's to judge.
-  if (sample.has_timestamp != state.has_timestamp ||
-      (sample.has_timestamp && sample.timestamp_seconds != state.timestamp)) {
-    return false;
+  if (sample.has_timestamp != state.has_timestamp) return false;
+  if (sample.has_timestamp) {
+    // Both read as milliseconds of the usual shape: their seconds are equal exactly when they
+    // are, and need no division.
+    const bool same_time = sample.timestamp_seconds_pending && state.timestamp_from_ms
+                               ? sample.timestamp_ms == state.timestamp_ms
+                               : sample.TimestampSeconds() == state.timestamp;
+    if (!same_time) return false;
   }
   // The run's counts so far are not negative, so one test rejects NaN, negative and
   // non-cumulative counts; bounds must increase.

@@ -120,7 +120,8 @@ std::optional<LineError> SampleLineParser::ReadLabelValue(std::string_view line,
 
 std::optional<LineError> SampleLineParser::ParseLabelSet(std::string_view line, std::size_t& pos,
                                                          std::vector<Label>& labels,
-                                                         uint64_t* as_before) {
+                                                         uint64_t* as_before,
+                                                         uint64_t* not_as_before) {
   const bool open_metrics = format_ == Format::kOpenMetrics;
   const char* const begin = line.data();
   const char* const end = begin + line.size();
@@ -173,6 +174,7 @@ std::optional<LineError> SampleLineParser::ParseLabelSet(std::string_view line, 
         sliced_ |= uint64_t{1} << index;
       } else {
         ++misses;
+        *not_as_before |= uint64_t{1} << index;
       }
     }
     if (!reused) {
@@ -262,8 +264,9 @@ std::optional<LineError> SampleLineParser::ParseLabelSet(std::string_view line, 
   if (pos < line.size() && line[pos] == '#') return ParseExemplar(line, pos, out);
   // The usual tail, a timestamp that ends the line, needs no scan for its end.
   if (line.size() - pos == 14 &&
-      ParseUsualOpenMetricsTimestamp(line.data() + pos, out.timestamp_seconds, out.timestamp_ms)) {
+      ParseUsualOpenMetricsMilliseconds(line.data() + pos, out.timestamp_ms)) {
     out.has_timestamp = true;
+    out.timestamp_seconds_pending = true;
     return std::nullopt;
   }
   const std::size_t timestamp_end = TokenEnd(line, pos);
@@ -292,7 +295,9 @@ std::optional<LineError> SampleLineParser::Parse(std::string_view line, std::siz
   previous_sliced_ = sliced_;
   sliced_ = 0;
   out.labels_as_before = 0;
+  out.labels_not_as_before = 0;
   out.has_timestamp = false;
+  out.timestamp_seconds_pending = false;
   out.has_exemplar = false;
   out.exemplar_runes = 0;
 
@@ -307,7 +312,9 @@ std::optional<LineError> SampleLineParser::Parse(std::string_view line, std::siz
   const std::size_t label_start = SkipBlanks(line, pos);
   if (label_start < line.size() && line[label_start] == '{') {
     pos = label_start;
-    if (auto error = ParseLabelSet(line, pos, labels_, &out.labels_as_before)) return error;
+    if (auto error =
+            ParseLabelSet(line, pos, labels_, &out.labels_as_before, &out.labels_not_as_before))
+      return error;
     has_labels = true;
   }
   out.labels = labels_;
@@ -365,7 +372,7 @@ std::optional<LineError> SampleLineParser::ParseExemplar(std::string_view line, 
   if (line.substr(pos, 3) != "# {") return Error(pos, "invalid exemplar: expected \"# {\"");
   pos += 2;
   exemplar_labels_.clear();
-  if (auto error = ParseLabelSet(line, pos, exemplar_labels_, nullptr)) return error;
+  if (auto error = ParseLabelSet(line, pos, exemplar_labels_, nullptr, nullptr)) return error;
   std::size_t runes = 0;
   for (const Label& label : exemplar_labels_)
     runes += CountRunes(label.name) + CountRunes(label.value);

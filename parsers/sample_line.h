@@ -28,10 +28,20 @@ struct ParsedSample {
   // Bit i: label i has the name and value of label i of the previous sample line, written with
   // the same bytes (labels past 63 never have it).
   uint64_t labels_as_before = 0;
+  // Bit i: label i was compared with label i of the previous sample line and differs from it in
+  // its name, its value or how they are written.
+  uint64_t labels_not_as_before = 0;
   double value = 0;
   bool has_timestamp = false;
-  double timestamp_seconds = 0;  // OpenMetrics only, as written
+  double timestamp_seconds = 0;  // OpenMetrics only, as written; see TimestampSeconds
   int64_t timestamp_ms = 0;
+  // timestamp_seconds is left to compute from timestamp_ms (the usual shape, where that is
+  // exact): most samples' seconds are only compared, and equal milliseconds say as much.
+  bool timestamp_seconds_pending = false;
+  double TimestampSeconds() const {
+    return timestamp_seconds_pending ? static_cast<double>(timestamp_ms) / 1000.0
+                                     : timestamp_seconds;
+  }
   bool has_exemplar = false;
   Exemplar exemplar;
   std::size_t exemplar_runes = 0;  // code points in the exemplar's label names and values
@@ -47,9 +57,11 @@ class SampleLineParser {
   std::optional<LineError> Parse(std::string_view line, std::size_t start, ParsedSample& out);
 
  private:
-  // `as_before` (null for exemplars) receives ParsedSample::labels_as_before.
+  // `as_before` and `not_as_before` (null for exemplars) receive ParsedSample::labels_as_before
+  // and labels_not_as_before.
   std::optional<LineError> ParseLabelSet(std::string_view line, std::size_t& pos,
-                                         std::vector<Label>& labels, uint64_t* as_before);
+                                         std::vector<Label>& labels, uint64_t* as_before,
+                                         uint64_t* not_as_before);
   std::optional<LineError> ReadLabelValue(std::string_view line, std::size_t& pos,
                                           std::string_view& value);
   std::optional<LineError> ParseOpenMetricsTail(std::string_view line, std::size_t pos,

@@ -41,6 +41,24 @@ std::string SecondGroupWith(const std::string& line8) {
          "h_sum{a=\"2\",z=\"q\"} 3 1\n# EOF\n";
 }
 
+// SecondGroupWith with the usual OpenMetrics timestamps, which the bucket-run shortcut compares as
+// milliseconds.
+std::string SecondGroupAtUsualTimeWith(const std::string& line8) {
+  std::string body = SecondGroupWith(line8);
+  std::string out;
+  std::size_t start = 0;
+  while (start < body.size()) {
+    std::size_t end = body.find('\n', start);
+    std::string line = body.substr(start, end - start);
+    if (line.starts_with("h_") && line.ends_with(" 1")) {
+      line = line.substr(0, line.size() - 2) + " 1732284140.891";
+    }
+    out += line + "\n";
+    start = end + 1;
+  }
+  return out;
+}
+
 TEST_CASE("malformed payloads report the first error with its location", "[parsers]") {
   const Malformed cases[] = {
       {kText, "a{b=\"c} 1\n", 1, 5, "unterminated label value"},
@@ -177,6 +195,27 @@ TEST_CASE("malformed payloads report the first error with its location", "[parse
        "samples of one series group must be contiguous within family \"h\""},
       {kOm, SecondGroupWith("h_bucket{a=\"2\",le=\"2\",z=\"r\"} 1 1"), 7, 1,
        "histogram \"h\" has no +Inf bucket"},
+      // Usual-shape timestamps in a run, earlier or later than the run's.
+      {kOm, SecondGroupAtUsualTimeWith("h_bucket{a=\"2\",le=\"2\",z=\"q\"} 1 1732284140.890"), 8, 1,
+       "timestamp goes backwards within a series group"},
+      {kOm, SecondGroupAtUsualTimeWith("h_bucket{a=\"2\",le=\"2\",z=\"q\"} 1 1732284140.892"), 7, 1,
+       "histogram \"h\" has no +Inf bucket"},
+      {kOm, SecondGroupAtUsualTimeWith("h_bucket{a=\"2\",le=\"2\",z=\"q\"} 1"), 8, 1,
+       "some samples of this series group have a timestamp and some do not"},
+      // A sample with all the labels of the one before (counter _created after _total) is judged
+      // in that sample's group.
+      {kOm,
+       "# TYPE c counter\nc_total{a=\"1\",b=\"2\"} 1 1732284140.891\nc_created{a=\"1\",b=\"2\"} 1\n"
+       "# EOF\n",
+       3, 1, "some samples of this series group have a timestamp and some do not"},
+      {kOm,
+       "# TYPE c counter\nc_total{a=\"1\",b=\"2\"} 1 1732284140.891\n"
+       "c_created{a=\"1\",b=\"2\"} 1 1732284140.890\n# EOF\n",
+       3, 1, "timestamp goes backwards within a series group"},
+      {kOm,
+       "# TYPE c counter\nc_total{a=\"1\",b=\"2\"} 1\nc_created{a=\"1\",b=\"2\"} 1\n"
+       "c_total{a=\"1\",b=\"3\"} 1\nc_created{a=\"1\",b=\"2\"} 1\n# EOF\n",
+       5, 1, "samples of one series group must be contiguous within family \"c\""},
       // The labels other than `le` as in the line before, plus one, or less one: another group.
       {kOm, SecondGroupWith("h_bucket{a=\"2\",le=\"2\",z=\"q\",zz=\"1\"} 1 1"), 7, 1,
        "histogram \"h\" has no +Inf bucket"},
@@ -193,6 +232,26 @@ TEST_CASE("malformed payloads report the first error with its location", "[parse
     CHECK(error->reason == test.reason);
     CHECK(error->ToString() ==
           std::to_string(test.line) + ":" + std::to_string(test.column) + ": " + test.reason);
+  }
+}
+
+TEST_CASE("OpenMetrics timestamps of one group compare by value whatever their spelling",
+          "[parsers][openmetrics]") {
+  for (const char* other : {"1732284140.8910", "1.732284140891e9", "1732284140.891"}) {
+    INFO(other);
+    const std::string body =
+        "# TYPE h histogram\n"
+        "h_bucket{a=\"1\",le=\"1\"} 0 1732284140.891\n"
+        "h_bucket{a=\"1\",le=\"+Inf\"} 1 " +
+        std::string(other) +
+        "\n"
+        "h_count{a=\"1\"} 1 1732284140.891\n"
+        "h_sum{a=\"1\"} 1 " +
+        std::string(other) + "\n# EOF\n";
+    testing::Recorder recorder;
+    const auto error = Parse(body, kOm, recorder);
+    INFO((error ? error->ToString() : ""));
+    CHECK_FALSE(error);
   }
 }
 
