@@ -69,7 +69,7 @@ class Labels {
   // This set with `overrides` set (an empty value removes), built at once. The overrides must be
   // sorted by name without duplicates: callers prepare them once for many label sets.
   Labels WithOverrides(std::span<const View> sorted_overrides) const;
-  std::string_view MetricName() const { return Get("__name__"); }
+  std::string_view MetricName() const;
   std::uint64_t Hash() const;
   // A hash of only the pairs whose name passes `keep`, computed without building that set: equal
   // for two label sets whose kept pairs are equal. Grouping and vector matching run it per sample.
@@ -189,6 +189,17 @@ inline Labels::View Labels::PairAt(const Rep* rep, std::size_t i) {
 
 inline Labels::View Labels::operator[](std::size_t i) const {
   return PairAt(rep_, i);
+}
+
+inline std::string_view Labels::MetricName() const {
+  // Evaluation asks every sample for its name. The pairs are sorted, and "__name__" sorts
+  // before any name that starts with a lowercase letter, so it is the first pair or, when the
+  // first pair sorts after it, absent.
+  if (rep_ == nullptr) return {};
+  const View first = PairAt(rep_, 0);
+  if (first.first == "__name__") return first.second;
+  if (first.first > "__name__") return {};
+  return Get("__name__");
 }
 
 template <class Keep>

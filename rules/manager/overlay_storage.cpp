@@ -6,8 +6,10 @@ namespace inferwatch::rules::manager {
 
 std::int64_t OverlayStorage::Find(const Labels& labels) const {
   if (slots_.empty()) return -1;
-  for (std::size_t slot = labels.Hash() & mask_; slots_[slot] != kFree; slot = (slot + 1) & mask_) {
-    const std::uint32_t position = slots_[slot] - 1;
+  const std::uint64_t hash = labels.Hash();
+  for (std::size_t slot = hash & mask_; slots_[slot].position != kFree; slot = (slot + 1) & mask_) {
+    if (slots_[slot].hash != hash) continue;
+    const std::uint32_t position = slots_[slot].position - 1;
     if (series_[position].labels == labels) return position;
   }
   return -1;
@@ -15,15 +17,16 @@ std::int64_t OverlayStorage::Find(const Labels& labels) const {
 
 void OverlayStorage::Grow() {
   const std::size_t capacity = std::max<std::size_t>(64, slots_.size() * 2);
-  slots_.assign(capacity, kFree);
+  slots_.assign(capacity, Slot{});
   mask_ = capacity - 1;
   for (std::size_t position = 0; position < series_.size(); ++position) Place(position);
 }
 
 void OverlayStorage::Place(std::size_t position) {
-  std::size_t slot = series_[position].labels.Hash() & mask_;
-  while (slots_[slot] != kFree) slot = (slot + 1) & mask_;
-  slots_[slot] = static_cast<std::uint32_t>(position + 1);
+  const std::uint64_t hash = series_[position].labels.Hash();
+  std::size_t slot = hash & mask_;
+  while (slots_[slot].position != kFree) slot = (slot + 1) & mask_;
+  slots_[slot] = Slot{hash, static_cast<std::uint32_t>(position + 1)};
 }
 
 void OverlayStorage::Append(const Labels& labels, std::int64_t t_ms, double value) {

@@ -42,8 +42,13 @@ class OverlayStorage : public Storage {
   std::vector<Series> series_;
   // A round can record one series per target for each rule, thousands in all: look them up by
   // hash, never by scanning, or a round costs the square of the fleet size. Open addressing
-  // over label-set hashes (remembered by each set), each slot a position in series_ plus one.
-  std::vector<std::uint32_t> slots_;
+  // over label-set hashes (remembered by each set), each slot a position in series_ plus one and
+  // the hash, so a probe past another series compares hashes without reading its label set.
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::uint32_t position = kFree;
+  };
+  std::vector<Slot> slots_;
   std::size_t mask_ = 0;
   // series_ indexes per metric name; looked up by view, so a new series allocates no name.
   std::map<std::string, std::vector<std::size_t>, std::less<>> by_name_;

@@ -427,8 +427,14 @@ class Evaluator {
           out.push_back(VectorSample{std::move(series.labels), value, t});
         }
       }
-      if (name != "last_over_time" && detail::DropMetricNames(out)) {
-        detail::CheckUniqueLabelSets(out);
+      if (name != "last_over_time") {
+        const auto* selector = std::get_if<MatrixSelector>(&range_arg.node);
+        if (selector != nullptr && FindNameEquality(selector->selector.matchers) != nullptr) {
+          // One metric's series: dropping the name cannot make two label sets equal.
+          for (auto& sample : out) sample.labels.Remove("__name__");
+        } else if (detail::DropMetricNames(out)) {
+          detail::CheckUniqueLabelSets(out);
+        }
       }
       return Value{std::move(out)};
     }
