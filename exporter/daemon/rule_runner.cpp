@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <map>
-#include <set>
 
 #include <fmt/format.h>
 
@@ -11,23 +10,16 @@
 namespace inferwatch::exporter::daemon {
 namespace {
 
-// Collects one evaluation's outputs and remembers which series are live, so a retired runner can
-// end them.
+// Collects one evaluation's outputs for the store. The rule manager knows which series are live
+// (what each rule wrote last), so a retired runner asks it what to end.
 class StoreSink final : public rules::manager::OutputSink {
  public:
-  explicit StoreSink(std::set<rules::Labels>& live) : live_(live) {}
   void Append(const rules::Labels& labels, std::int64_t t_ms, double value) override {
-    if (rules::IsStaleNaN(value)) {
-      live_.erase(labels);
-    } else {
-      live_.insert(labels);
-    }
     samples_.push_back({labels, {t_ms, value}});
   }
   std::vector<store::Sample> Take() { return std::move(samples_); }
 
  private:
-  std::set<rules::Labels>& live_;
   std::vector<store::Sample> samples_;
 };
 
@@ -38,7 +30,7 @@ class ManagedRules final : public RuleRunner {
 
   void EvaluateDue(std::int64_t now_ms, store::ShortTermStore& store, SelfMetrics& metrics,
                    log::Logger& logger) override {
-    StoreSink sink(live_);
+    StoreSink sink;
     if (manager_->EvaluateDue(now_ms, store, sink) == 0) return;
     store.AppendUntracked(sink.Take());
     for (const auto& group : manager_->Status()) {
@@ -68,8 +60,9 @@ class ManagedRules final : public RuleRunner {
 
   void Retire(std::int64_t now_ms, store::ShortTermStore& store) override {
     std::vector<store::Sample> ends;
-    for (const auto& labels : live_) ends.push_back({labels, {now_ms, rules::StaleNaN()}});
-    live_.clear();
+    for (auto& labels : manager_->LiveSeries()) {
+      ends.push_back({std::move(labels), {now_ms, rules::StaleNaN()}});
+    }
     store.AppendUntracked(std::move(ends));
   }
 
@@ -79,7 +72,6 @@ class ManagedRules final : public RuleRunner {
     std::uint64_t failures = 0;
   };
   std::unique_ptr<rules::manager::RuleManager> manager_;
-  std::set<rules::Labels> live_;
   std::map<std::string, Seen> last_seen_;
 };
 

@@ -106,6 +106,12 @@ const AlertingRuleState* GroupEvaluator::alert_state(std::size_t index) const {
   return it == alerts_.end() ? nullptr : &it->second;
 }
 
+void GroupEvaluator::AppendLiveSeries(std::vector<Labels>& out) const {
+  for (const WrittenSeries& written : previous_series_) {
+    out.insert(out.end(), written.labels.begin(), written.labels.end());
+  }
+}
+
 void GroupEvaluator::Evaluate(std::int64_t t_ms, const Storage& storage, OutputSink& sink,
                               const promql::EvalOptions& options) {
   const auto started = std::chrono::steady_clock::now();

@@ -47,6 +47,8 @@ class GroupEvaluator {
   const std::vector<RuleStatus>& rule_status() const { return status_; }
   // The alert state of rule `index` (nullptr for recording rules).
   const AlertingRuleState* alert_state(std::size_t index) const;
+  // Appends the series each rule wrote in its last successful evaluation.
+  void AppendLiveSeries(std::vector<Labels>& out) const;
 
  private:
   rulefile::RuleGroup group_;

@@ -71,6 +71,12 @@ void RuleManager::EvaluateAll(std::int64_t t_ms, const Storage& storage, OutputS
   }
 }
 
+std::vector<Labels> RuleManager::LiveSeries() const {
+  std::vector<Labels> live;
+  for (const auto& group : groups_) group->AppendLiveSeries(live);
+  return live;
+}
+
 std::vector<GroupStatus> RuleManager::Status() const {
   std::vector<GroupStatus> status;
   for (const auto& group : groups_) {

@@ -50,6 +50,9 @@ class RuleManager {
   void EvaluateAll(std::int64_t t_ms, const Storage& storage, OutputSink& sink);
 
   std::vector<GroupStatus> Status() const;
+  // Every series the rules wrote in their last evaluation and have not ended with a staleness
+  // marker: what a retired manager must end.
+  std::vector<Labels> LiveSeries() const;
   const std::vector<std::unique_ptr<GroupEvaluator>>& groups() const { return groups_; }
   const promql::SubexpressionCache& shared_subexpressions() const { return *shared_; }
 

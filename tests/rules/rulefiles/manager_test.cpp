@@ -1,5 +1,6 @@
 // Group evaluation: same-round visibility, error isolation, limits, staleness, scheduling and
 // alert state, checked against a collecting sink.
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <string>
@@ -286,4 +287,33 @@ TEST_CASE("a rule's remembered outputs follow its series round after round", "[m
   REQUIRE(sink.Find("r{k=\"2\", source=\"mn\"}", 240000) != nullptr);
   CHECK(sink.Find("r{k=\"2\", source=\"mn\"}", 240000)->value == 3);
   CHECK(sink.Find("r{k=\"1\", source=\"mn\"}", 60000) == nullptr);
+}
+
+TEST_CASE("live series are what the rules wrote last and have not ended", "[manager]") {
+  MemoryStorage storage;
+  storage.Append(L({{"__name__", "m"}, {"k", "1"}}), 0, 1);
+  storage.Append(L({{"__name__", "m"}, {"k", "2"}}), 0, 5);
+  storage.Append(L({{"__name__", "m"}, {"k", "1"}}), 60000, 1);
+  storage.Append(L({{"__name__", "m"}, {"k", "2"}}), 60000, 0);
+  mg::RuleManager manager;
+  manager.SetGroups(Load(R"(groups:
+  - name: g
+    rules:
+      - record: high
+        expr: m > 0
+      - record: total
+        expr: sum(m)
+)"));
+  CollectingSink sink;
+  auto live = [&] {
+    std::vector<std::string> names;
+    for (const Labels& labels : manager.LiveSeries()) names.push_back(labels.ToString());
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  CHECK(live().empty());
+  manager.EvaluateAll(0, storage, sink);
+  CHECK(live() == std::vector<std::string>{"high{k=\"1\"}", "high{k=\"2\"}", "total{}"});
+  manager.EvaluateAll(60000, storage, sink);  // high{k="2"} ends with a staleness marker
+  CHECK(live() == std::vector<std::string>{"high{k=\"1\"}", "total{}"});
 }
