@@ -141,15 +141,35 @@ void ShortTermStore::AppendBatch(const std::string& source, std::vector<Sample> 
 
 void ShortTermStore::AppendUntracked(std::vector<Sample> samples) {
   std::unique_lock lock(mutex_);
-  for (auto& sample : samples) {
-    const std::uint64_t hash = sample.labels.Hash();
-    Series* series = Find(sample.labels, hash);
-    if (series == nullptr) {
-      if (rules::IsStaleNaN(sample.point.v)) continue;  // never start a series with its end
-      series = &FindOrCreate(sample.labels, hash);
+  std::vector<Series*> order;
+  std::vector<const void*> addresses;
+  order.reserve(samples.size());
+  addresses.reserve(samples.size());
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    auto& sample = samples[i];
+    const void* address = sample.labels.address();
+    Series* series = nullptr;
+    if (i < untracked_addresses_.size() && address != nullptr &&
+        untracked_addresses_[i] == address) {
+      series = untracked_order_[i];
+    } else {
+      const std::uint64_t hash = sample.labels.Hash();
+      series = Find(sample.labels, hash);
+      if (series == nullptr) {
+        if (rules::IsStaleNaN(sample.point.v)) {  // never start a series with its end
+          order.push_back(nullptr);               // keeps later samples in their places
+          addresses.push_back(nullptr);
+          continue;
+        }
+        series = &FindOrCreate(sample.labels, hash);
+      }
     }
     AppendPoint(*series, sample.point);
+    order.push_back(series);
+    addresses.push_back(series->labels.address());
   }
+  untracked_order_ = std::move(order);
+  untracked_addresses_ = std::move(addresses);
   SortNewSeries();
 }
 
@@ -189,6 +209,8 @@ void ShortTermStore::Compact(std::int64_t now_ms) {
     it = entry.series.empty() ? by_name_.erase(it) : std::next(it);
   }
   if (!removed.empty()) {
+    untracked_order_.clear();
+    untracked_addresses_.clear();
     std::erase_if(owned_, [&](const auto& series) { return is_removed(series.get()); });
     Reindex(slots_.size());
   }

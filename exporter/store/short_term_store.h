@@ -110,6 +110,13 @@ class ShortTermStore final : public rules::Storage {
   // usually repeats it, so a sample is matched to its series without hashing.
   std::unordered_map<std::string, std::vector<Series*>> by_source_;
   std::uint64_t batch_counter_ = 0;
+  // The series of the last AppendUntracked call in its order, with the address of each one's
+  // label set: rule outputs come in the same order every round with the same label sets, so a
+  // sample finds its series by one address comparison instead of a probe of slots_. A series
+  // holds its label set, so an address cannot be reused while the series lives; Compact, which
+  // frees series, clears these.
+  std::vector<Series*> untracked_order_;
+  std::vector<const void*> untracked_addresses_;
   std::vector<NameEntry*> unsorted_;  // entries with new series in this write
 };
 

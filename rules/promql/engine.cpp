@@ -250,6 +250,8 @@ class Evaluator {
     const std::int64_t ref = ReferenceTime(selector.at, selector.offset_ms, t);
     const std::int64_t mint = detail::SubTime(ref, options_.lookback_delta_ms);
     Vector out;
+    std::size_t* remembered_size = ResultSizeOf(&selector, t);
+    if (remembered_size != nullptr) out.reserve(*remembered_size);
     const Storage::VisitOrder order = storage_.Select(
         selector.matchers, mint, ref,
         [&](const Labels& labels, std::span<const SamplePoint> points) {
@@ -258,7 +260,14 @@ class Evaluator {
           }
         });
     SortByLabels(out, order);
+    if (remembered_size != nullptr) *remembered_size = out.size();
     return out;
+  }
+
+  // The size of `node`'s result in this rule's last round, kept at the query's own time only.
+  std::size_t* ResultSizeOf(const void* node, std::int64_t t) {
+    if (options_.memory == nullptr || t != query_ms_) return nullptr;
+    return &options_.memory->ResultSize(node);
   }
 
   // Visits each selected series with its points in the window, staleness markers left out. The
@@ -410,6 +419,8 @@ class Evaluator {
         return Value{std::move(out)};
       }
       const Expr& range_arg = Unwrap(*call.args[matrix_index]);
+      std::size_t* remembered_size = ResultSizeOf(&call, t);
+      if (remembered_size != nullptr) out.reserve(*remembered_size);
       if (const auto* selector = std::get_if<MatrixSelector>(&range_arg.node)) {
         const Storage::VisitOrder order = SelectRangeInto(
             *selector, t, &window, [&](const Labels& labels, std::span<const SamplePoint> points) {
@@ -436,6 +447,7 @@ class Evaluator {
           detail::CheckUniqueLabelSets(out);
         }
       }
+      if (remembered_size != nullptr) *remembered_size = out.size();
       return Value{std::move(out)};
     }
 
@@ -776,25 +788,30 @@ class Evaluator {
     const bool one_to_many = m.card == Cardinality::kOneToMany;
     Vector& many = one_to_many ? rhs_in : lhs_in;
     Vector& one = one_to_many ? lhs_in : rhs_in;
-    std::unordered_map<std::uint64_t, const VectorSample*> one_by_sig;
-    one_by_sig.reserve(one.size());
+    // Signatures numbered in flat tables: no node per sample.
+    detail::DenseIndex one_by_sig(one.size());
+    std::vector<const VectorSample*> partners;
+    partners.reserve(one.size());
     for (const auto& s : one) {
-      const std::uint64_t sig = detail::SignatureOf(s.labels, m.on, m.labels);
-      auto [it, inserted] = one_by_sig.emplace(sig, &s);
+      const auto [number, inserted] =
+          one_by_sig.Insert(detail::SignatureOf(s.labels, m.on, m.labels));
       if (!inserted) {
         Throw("found duplicate series for the match group " + MatchedLabelsText(s.labels, m) +
               " on the " + (one_to_many ? "left" : "right") + " hand-side of the operation: [" +
-              s.labels.ToString() + ", " + it->second->labels.ToString() +
+              s.labels.ToString() + ", " + partners[number]->labels.ToString() +
               "];many-to-many matching not allowed: matching labels must be unique on one side");
       }
+      partners.push_back(&s);
     }
+    detail::DenseIndex matched_one_to_one;
     std::unordered_map<std::uint64_t, std::unordered_set<std::uint64_t>> matched;
     Vector out;
+    out.reserve(many.size());
     for (const auto& s : many) {
       const std::uint64_t sig = detail::SignatureOf(s.labels, m.on, m.labels);
-      auto it = one_by_sig.find(sig);
-      if (it == one_by_sig.end()) continue;
-      const VectorSample& partner = *it->second;
+      const std::int64_t found = one_by_sig.Find(sig);
+      if (found < 0) continue;
+      const VectorSample& partner = *partners[static_cast<std::size_t>(found)];
       double vl = s.value;
       double vr = partner.value;
       if (one_to_many) std::swap(vl, vr);
@@ -806,14 +823,13 @@ class Evaluator {
       }
       Labels metric = ResultLabels(s.labels, partner.labels, b.op, m);
       if (b.return_bool) metric.Remove("__name__");
-      auto [entry, first] = matched.try_emplace(sig);
       if (m.card == Cardinality::kOneToOne) {
-        if (!first) {
+        if (!matched_one_to_one.Insert(sig).second) {
           Throw(
               "multiple matches for labels: many-to-one matching must be explicit "
               "(group_left/group_right)");
         }
-      } else if (!entry->second.insert(metric.Hash()).second) {
+      } else if (!matched[sig].insert(metric.Hash()).second) {
         Throw("multiple matches for labels: grouping labels must ensure unique matches");
       }
       out.push_back(VectorSample{std::move(metric), value, t});

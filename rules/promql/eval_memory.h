@@ -4,6 +4,7 @@
 // either (see detail::GroupingMemo and detail::HistogramLayout).
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <unordered_map>
 
@@ -30,10 +31,14 @@ class EvalMemory {
   detail::GroupingMemo& GroupingOf(const Aggregate& node);
   // Of a histogram_quantile call.
   detail::HistogramLayout& HistogramLayoutOf(const Call& node);
+  // How many samples the node's last evaluation produced: what to reserve for the next, so a
+  // result of a hundred thousand samples is not grown by doubling every round.
+  std::size_t& ResultSize(const void* node) { return result_sizes_[node]; }
 
  private:
   std::unordered_map<const Aggregate*, std::unique_ptr<detail::GroupingMemo>> groupings_;
   std::unordered_map<const Call*, std::unique_ptr<detail::HistogramLayout>> histograms_;
+  std::unordered_map<const void*, std::size_t> result_sizes_;
 };
 
 }  // namespace inferwatch::rules::promql
