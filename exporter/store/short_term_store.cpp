@@ -261,16 +261,18 @@ rules::Storage::VisitOrder ShortTermStore::Select(std::span<const rules::LabelMa
       }
       --last;
     }
+    // Back eight points at a time while the window goes on, then one at a time.
     auto first = last;
-    while (first != points.begin() && std::prev(first)->t_ms >= mint_ms) {
+    while (first - points.begin() >= 8 && (first - 8)->t_ms >= mint_ms) {
       if (last - first > 128) {
         first = std::lower_bound(
             points.begin(), first, mint_ms,
             [](const rules::SamplePoint& p, std::int64_t t) { return p.t_ms < t; });
         break;
       }
-      --first;
+      first -= 8;
     }
+    while (first != points.begin() && std::prev(first)->t_ms >= mint_ms) --first;
     if (first == last) return;
     visit(series->labels,
           std::span<const rules::SamplePoint>(&*first, static_cast<std::size_t>(last - first)));

@@ -281,20 +281,26 @@ class Evaluator {
     window->range_ms = m.range_ms;
     const std::int64_t mint = window->start_ms;
     std::vector<SamplePoint> kept;
-    return storage_.Select(m.selector.matchers, mint, ref,
-                           [&](const Labels& labels, std::span<const SamplePoint> points) {
-                             const auto keep = [&](const SamplePoint& p) {
-                               return p.t_ms >= mint && p.t_ms <= ref && !IsStaleNaN(p.v);
-                             };
-                             if (std::all_of(points.begin(), points.end(), keep)) {
-                               if (!points.empty()) visit(labels, points);
-                               return;
-                             }
-                             kept.clear();
-                             std::copy_if(points.begin(), points.end(), std::back_inserter(kept),
-                                          keep);
-                             if (!kept.empty()) visit(labels, std::span<const SamplePoint>(kept));
-                           });
+    return storage_.Select(
+        m.selector.matchers, mint, ref,
+        [&](const Labels& labels, std::span<const SamplePoint> points) {
+          if (points.empty()) return;
+          // The points come in time order, so the ends tell whether all are in the window; a
+          // scan without early exit (which the compiler vectorises) tells whether any is a
+          // staleness marker. Usually neither, and the function reads the store's points.
+          bool any_stale = false;
+          for (const SamplePoint& p : points) any_stale |= IsStaleNaN(p.v);
+          if (!any_stale && points.front().t_ms >= mint && points.back().t_ms <= ref) {
+            visit(labels, points);
+            return;
+          }
+          kept.clear();
+          std::copy_if(points.begin(), points.end(), std::back_inserter(kept),
+                       [&](const SamplePoint& p) {
+                         return p.t_ms >= mint && p.t_ms <= ref && !IsStaleNaN(p.v);
+                       });
+          if (!kept.empty()) visit(labels, std::span<const SamplePoint>(kept));
+        });
   }
 
   Matrix SelectRange(const MatrixSelector& m, std::int64_t t, RangeWindow* window) {
@@ -490,9 +496,11 @@ class Evaluator {
       detail::HistogramLayout* layout = options_.memory != nullptr && t == query_ms_
                                             ? &options_.memory->HistogramLayoutOf(call)
                                             : nullptr;
+      detail::HistogramLayout fresh;
+      if (layout == nullptr) layout = &fresh;
       Vector out = detail::HistogramQuantile(q, buckets, layout);
       for (auto& s : out) s.t_ms = t;
-      if (!detail::SameMetricName(buckets)) detail::CheckUniqueLabelSets(out);
+      if (!layout->one_metric_name) detail::CheckUniqueLabelSets(out);
       return Value{std::move(out)};
     }
     if (name == "label_replace") {

@@ -194,6 +194,7 @@ struct HistogramLayout {
   std::vector<std::uint32_t> slots;   // per input sample: its bucket's slot, or kNotABucket
   std::vector<double> uppers;         // per slot
   std::vector<Histogram> histograms;  // in order of first appearance
+  bool one_metric_name = true;        // every input had the same name (or none)
 };
 // memo: the layout of the last evaluation, replayed or rebuilt; may be null.
 Vector HistogramQuantile(double q, const Vector& input, HistogramLayout* memo = nullptr);

@@ -304,6 +304,7 @@ void BuildHistogramLayout(const Vector& input, bool keep_inputs, HistogramLayout
   layout.inputs.clear();
   layout.slots.assign(input.size(), HistogramLayout::kNotABucket);
   layout.histograms.clear();
+  layout.one_metric_name = SameMetricName(input);
   struct Collected {
     std::uint32_t histogram;
     std::uint32_t input;

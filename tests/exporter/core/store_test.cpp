@@ -210,3 +210,23 @@ TEST_CASE("equality selections stay exact as series come and go", "[store]") {
   CHECK(selected("ttft") == std::vector<std::string>{"a"});
   CHECK(selected("itl").empty());
 }
+
+TEST_CASE("every window of a long series selects exactly the points inside it", "[store]") {
+  // Windows of every width and position, near and far from the newest point, so the search
+  // from the end walks, strides and falls back to binary search.
+  store::ShortTermStore db;
+  const rules::Labels series = Series("llm_requests_running", "a:1");
+  for (int i = 0; i < 300; ++i) db.AppendBatch("t1", {{series, {10 * i, double(i)}}}, 10 * i);
+  for (int end : {2990, 2995, 2950, 2000, 100, 0, 5000}) {
+    for (int width : {0, 5, 10, 70, 80, 85, 160, 1290, 1300, 3000}) {
+      INFO("window [" << end - width << ", " << end << "]");
+      std::vector<double> expected;
+      for (int i = 0; i < 300; ++i) {
+        if (10 * i >= end - width && 10 * i <= end) expected.push_back(double(i));
+      }
+      std::vector<double> got;
+      for (const auto& point : PointsOf(db, series, end - width, end)) got.push_back(point.v);
+      CHECK(got == expected);
+    }
+  }
+}
