@@ -118,6 +118,7 @@ void GroupEvaluator::Evaluate(std::int64_t t_ms, const Storage& storage, OutputS
   promql::EvalOptions with_memory = options;
   with_memory.memory = &memory_;
   OverlayStorage overlay(storage);
+  overlay.Reserve(last_overlay_series_);
   auto write = [&](const Labels& labels, double value) {
     overlay.Append(labels, t_ms, value);
     sink.Append(labels, t_ms, value);
@@ -177,6 +178,7 @@ void GroupEvaluator::Evaluate(std::int64_t t_ms, const Storage& storage, OutputS
     previous_series_[i] = std::move(written);
     record_duration();
   }
+  last_overlay_series_ = overlay.SeriesCount();
   last_eval_ms_ = t_ms;
   last_duration_seconds_ =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

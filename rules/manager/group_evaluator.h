@@ -62,6 +62,7 @@ class GroupEvaluator {
   };
   std::vector<WrittenSeries> previous_series_;  // per rule, what the last success wrote
   std::vector<RememberedOutputs> remembered_;   // per recording rule
+  std::size_t last_overlay_series_ = 0;         // series the last round recorded
   promql::EvalMemory memory_;                   // what the group's expressions reuse per round
   std::int64_t last_eval_ms_ = -1;
   double last_duration_seconds_ = 0;

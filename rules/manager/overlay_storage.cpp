@@ -15,6 +15,16 @@ std::int64_t OverlayStorage::Find(const Labels& labels) const {
   return -1;
 }
 
+void OverlayStorage::Reserve(std::size_t series) {
+  series_.reserve(series);
+  std::size_t capacity = 64;
+  while (capacity < series * 2) capacity *= 2;
+  if (capacity <= slots_.size()) return;
+  slots_.assign(capacity, Slot{});
+  mask_ = capacity - 1;
+  for (std::size_t position = 0; position < series_.size(); ++position) Place(position);
+}
+
 void OverlayStorage::Grow() {
   const std::size_t capacity = std::max<std::size_t>(64, slots_.size() * 2);
   slots_.assign(capacity, Slot{});

@@ -19,6 +19,9 @@ class OverlayStorage : public Storage {
   // Samples of one series must come in time order; a sample at a timestamp the base also holds
   // replaces the base's.
   void Append(const Labels& labels, std::int64_t t_ms, double value);
+  // Makes room for this many series at once (a group knows how many its last round wrote).
+  void Reserve(std::size_t series);
+  std::size_t SeriesCount() const { return series_.size(); }
 
   VisitOrder Select(std::span<const LabelMatcher> matchers, std::int64_t mint_ms,
                     std::int64_t maxt_ms, const SeriesVisitor& visit) const override;
