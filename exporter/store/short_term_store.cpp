@@ -141,35 +141,34 @@ void ShortTermStore::AppendBatch(const std::string& source, std::vector<Sample> 
 
 void ShortTermStore::AppendUntracked(std::vector<Sample> samples) {
   std::unique_lock lock(mutex_);
-  std::vector<Series*> order;
-  std::vector<const void*> addresses;
-  order.reserve(samples.size());
-  addresses.reserve(samples.size());
+  // Rewritten in place, each entry read before it is replaced: no new vectors per call.
+  if (untracked_order_.size() < samples.size()) {
+    untracked_order_.resize(samples.size(), nullptr);
+    untracked_addresses_.resize(samples.size(), nullptr);
+  }
   for (std::size_t i = 0; i < samples.size(); ++i) {
     auto& sample = samples[i];
     const void* address = sample.labels.address();
     Series* series = nullptr;
-    if (i < untracked_addresses_.size() && address != nullptr &&
-        untracked_addresses_[i] == address) {
+    if (address != nullptr && untracked_addresses_[i] == address) {
       series = untracked_order_[i];
     } else {
       const std::uint64_t hash = sample.labels.Hash();
       series = Find(sample.labels, hash);
-      if (series == nullptr) {
-        if (rules::IsStaleNaN(sample.point.v)) {  // never start a series with its end
-          order.push_back(nullptr);               // keeps later samples in their places
-          addresses.push_back(nullptr);
-          continue;
-        }
-        series = &FindOrCreate(sample.labels, hash);
+      if (series == nullptr && rules::IsStaleNaN(sample.point.v)) {
+        // Never start a series with its end; the entry stays, keeping later samples in place.
+        untracked_order_[i] = nullptr;
+        untracked_addresses_[i] = nullptr;
+        continue;
       }
+      if (series == nullptr) series = &FindOrCreate(sample.labels, hash);
     }
     AppendPoint(*series, sample.point);
-    order.push_back(series);
-    addresses.push_back(series->labels.address());
+    untracked_order_[i] = series;
+    untracked_addresses_[i] = series->labels.address();
   }
-  untracked_order_ = std::move(order);
-  untracked_addresses_ = std::move(addresses);
+  untracked_order_.resize(samples.size());
+  untracked_addresses_.resize(samples.size());
   SortNewSeries();
 }
 

@@ -230,3 +230,27 @@ TEST_CASE("every window of a long series selects exactly the points inside it", 
     }
   }
 }
+
+TEST_CASE("untracked appends reach their series whatever the order of the calls", "[store]") {
+  // Rule outputs usually repeat their order; here they shift, skip an end of an unknown series
+  // and change order, and each point must still land on its own series.
+  store::ShortTermStore db;
+  const rules::Labels a = Series("r", "a"), b = Series("r", "b"), c = Series("r", "c");
+  const rules::Labels unknown = Series("r", "never");
+  db.AppendUntracked({{a, {0, 1}}, {b, {0, 2}}});
+  db.AppendUntracked({{a, {10, 3}}, {b, {10, 4}}});                                      // repeats
+  db.AppendUntracked({{unknown, {20, rules::StaleNaN()}}, {a, {20, 5}}, {b, {20, 6}}});  // shifted
+  db.AppendUntracked({{b, {30, 8}}, {c, {30, 9}}, {a, {30, 7}}});  // reordered
+  db.AppendUntracked(
+      {{rules::Labels({{"__name__", "r"}, {"target", "b"}}), {40, 10}}});  // equal set
+  auto values = [&](const rules::Labels& labels) {
+    std::vector<double> out;
+    for (const auto& point : PointsOf(db, labels)) out.push_back(point.v);
+    return out;
+  };
+  CHECK(values(a) == std::vector<double>{1, 3, 5, 7});
+  CHECK(values(b) == std::vector<double>{2, 4, 6, 8, 10});
+  CHECK(values(c) == std::vector<double>{9});
+  CHECK(values(unknown).empty());
+  CHECK(db.SeriesCount() == 3);
+}
