@@ -49,11 +49,8 @@ class OpenMetricsChecker {
   // `suffix` is what follows the family name in the sample name, one the family's type allows.
   [[gnu::always_inline]] std::optional<ParseError> CheckSample(const ParsedSample& sample,
                                                                Suffix suffix, std::size_t line) {
-    if (suffix == Suffix::kBucket) {
-      if (NextBucketOfRun(sample, line)) return std::nullopt;
-      return CheckBucket(sample, line);
-    }
-    return CheckOtherSample(sample, suffix, line);
+    if (suffix == Suffix::kBucket && NextBucketOfRun(sample, line)) return std::nullopt;
+    return CheckFirstOrOtherSample(sample, suffix, line);
   }
 
   // Ends the current family: finishes its last histogram group and records its names so a later
@@ -85,7 +82,13 @@ class OpenMetricsChecker {
   // Most samples of a payload are histogram buckets, and most buckets follow a bucket of their
   // own group. For those this checks everything CheckBucket would and returns true when all
   // passed; false leaves the sample to CheckBucket (errors, group changes, uncached bounds).
+  // Out of line and answering in a register: inlined into the parser's sample handler, with the
+  // other checks' ParseError results there too, OpenMetrics parsed 2-4% slower (measured).
   bool NextBucketOfRun(const ParsedSample& sample, std::size_t line);
+  // CheckBucket or CheckOtherSample, one call from the parser for every sample the run path
+  // does not take.
+  std::optional<ParseError> CheckFirstOrOtherSample(const ParsedSample& sample, Suffix suffix,
+                                                    std::size_t line);
   std::optional<ParseError> CheckBucket(const ParsedSample& sample, std::size_t line);
   // Notes the label text around `le` of a bucket that CheckBucket accepted, for NextBucketOfRun.
   void StartBucketRun(const ParsedSample& sample, std::size_t le);
@@ -175,8 +178,8 @@ inline void ShortTextKey(std::string_view text, uint64_t (&key)[4]) {
   }
 }
 
-[[gnu::always_inline]] inline bool OpenMetricsChecker::NextBucketOfRun(const ParsedSample& sample,
-                                                                       std::size_t line) {
+[[gnu::noinline]] inline bool OpenMetricsChecker::NextBucketOfRun(const ParsedSample& sample,
+                                                                  std::size_t line) {
   if (!bucket_run_) return false;
   const std::span<const Label> labels = sample.labels;
   const std::size_t le = le_hint_;
