@@ -499,22 +499,22 @@ std::optional<ParseError> OpenMetricsChecker::FinishHistogramGroup() {
   HistogramGroup& state = histogram_;
   if (!state.active) return std::nullopt;
   state.active = false;
-  const std::string count_name = type_ == MetricType::kGaugeHistogram ? "_gcount" : "_count";
-  const std::string sum_name = type_ == MetricType::kGaugeHistogram ? "_gsum" : "_sum";
+  const std::string_view count_name = type_ == MetricType::kGaugeHistogram ? "_gcount" : "_count";
+  const std::string_view sum_name = type_ == MetricType::kGaugeHistogram ? "_gsum" : "_sum";
   if (!state.has_bucket || !std::isinf(state.last_bound) || state.last_bound < 0) {
     return At(state.last_line, "histogram \"" + family_ + "\" has no +Inf bucket");
   }
   if (state.has_count && state.count != state.last_bucket_value) {
     return At(state.count_line,
-              count_name + " differs from the +Inf bucket of \"" + family_ + "\"");
+              std::string(count_name) + " differs from the +Inf bucket of \"" + family_ + "\"");
   }
   if ((state.has_sum || state.has_gsum) && !state.has_count) {
-    return At(state.last_line,
-              "histogram \"" + family_ + "\" has " + sum_name + " but no " + count_name);
+    return At(state.last_line, "histogram \"" + family_ + "\" has " + std::string(sum_name) +
+                                   " but no " + std::string(count_name));
   }
   if (!(state.has_sum || state.has_gsum) && state.has_count) {
-    return At(state.last_line,
-              "histogram \"" + family_ + "\" has " + count_name + " but no " + sum_name);
+    return At(state.last_line, "histogram \"" + family_ + "\" has " + std::string(count_name) +
+                                   " but no " + std::string(sum_name));
   }
   if (state.negative_buckets && state.has_sum) {
     return At(state.last_line,
