@@ -113,6 +113,15 @@ TEST_CASE("malformed payloads report the first error with its location", "[parse
        "histogram bucket counts must be cumulative (this one is lower than the one before)"},
       {kOm, "# TYPE a histogram\na_bucket{le=\"1\"} 2\n# EOF\n", 2, 1,
        "histogram \"a\" has no +Inf bucket"},
+      // The end-of-group messages name the type's _count and _sum.
+      {kOm, "# TYPE a histogram\na_bucket{le=\"+Inf\"} 2\na_count 3\na_sum 1\n# EOF\n", 3, 1,
+       "_count differs from the +Inf bucket of \"a\""},
+      {kOm, "# TYPE a gaugehistogram\na_bucket{le=\"+Inf\"} 2\na_gcount 3\na_gsum 1\n# EOF\n", 3, 1,
+       "_gcount differs from the +Inf bucket of \"a\""},
+      {kOm, "# TYPE a histogram\na_bucket{le=\"+Inf\"} 2\na_sum 1\n# EOF\n", 3, 1,
+       "histogram \"a\" has _sum but no _count"},
+      {kOm, "# TYPE a gaugehistogram\na_bucket{le=\"+Inf\"} 2\na_gcount 2\n# EOF\n", 3, 1,
+       "histogram \"a\" has _gcount but no _gsum"},
       // Bucket bounds are remembered by position between groups: a text that differs from the
       // remembered one (in its last bytes, or in spelling) is parsed again.
       {kOm,
