@@ -22,7 +22,7 @@ class DenseIndex {
 
   // The key's number, and whether this call gave it.
   std::pair<std::uint32_t, bool> Insert(std::uint64_t key) {
-    if ((size_ + 1) * 2 > slots_.size()) Rehash(slots_.size() * 2);
+    if ((static_cast<std::size_t>(size_) + 1) * 2 > slots_.size()) Rehash(slots_.size() * 2);
     std::size_t slot = Slot(key);
     while (slots_[slot].number != 0) {
       if (slots_[slot].key == key) return {slots_[slot].number - 1, false};
