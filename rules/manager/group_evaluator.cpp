@@ -79,15 +79,6 @@ std::variant<promql::Vector, std::string> RecordOutputs(const rulefile::Rule& ru
   return vector;
 }
 
-// Whether `output` holds exactly the label sets of `previous`, in order.
-bool SameSeries(const std::vector<Labels>& previous, const promql::Vector& output) {
-  if (previous.size() != output.size()) return false;
-  for (std::size_t i = 0; i < output.size(); ++i) {
-    if (previous[i].address() != output[i].labels.address()) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 GroupEvaluator::GroupEvaluator(rulefile::RuleGroup group, std::int64_t interval_ms,
@@ -151,7 +142,7 @@ void GroupEvaluator::Evaluate(std::int64_t t_ms, const Storage& storage, OutputS
     }
     status.last_error.clear();
     const auto& output = std::get<promql::Vector>(outputs);
-    if (SameSeries(previous_series_[i].labels, output)) {
+    if (promql::SameLabelSetObjects(previous_series_[i].labels, output)) {
       // The series of the last round, none gone stale.
       for (const promql::VectorSample& sample : output) write(sample.labels, sample.value);
       record_duration();

@@ -17,16 +17,14 @@ std::int64_t OverlayStorage::Find(const Labels& labels) const {
 
 void OverlayStorage::Reserve(std::size_t series) {
   series_.reserve(series);
-  std::size_t capacity = 64;
-  while (capacity < series * 2) capacity *= 2;
-  if (capacity <= slots_.size()) return;
-  slots_.assign(capacity, Slot{});
-  mask_ = capacity - 1;
-  for (std::size_t position = 0; position < series_.size(); ++position) Place(position);
+  ReserveSlots(series);
 }
 
-void OverlayStorage::Grow() {
-  const std::size_t capacity = std::max<std::size_t>(64, slots_.size() * 2);
+void OverlayStorage::ReserveSlots(std::size_t series) {
+  // At most half full, so probe runs stay short.
+  if (series * 2 <= slots_.size()) return;
+  std::size_t capacity = 64;
+  while (capacity < series * 2) capacity *= 2;
   slots_.assign(capacity, Slot{});
   mask_ = capacity - 1;
   for (std::size_t position = 0; position < series_.size(); ++position) Place(position);
@@ -51,7 +49,7 @@ void OverlayStorage::Append(const Labels& labels, std::int64_t t_ms, double valu
     }
     return;
   }
-  if ((series_.size() + 1) * 2 > slots_.size()) Grow();
+  ReserveSlots(series_.size() + 1);
   const std::string_view name = labels.MetricName();
   auto named = by_name_.find(name);
   if (named == by_name_.end()) {

@@ -37,7 +37,8 @@ class OverlayStorage : public Storage {
   static constexpr std::uint32_t kFree = 0;
   // The position of the series with these labels in series_, or -1.
   std::int64_t Find(const Labels& labels) const;
-  void Grow();
+  // Grows the slot table, if need be, to hold this many series.
+  void ReserveSlots(std::size_t series);
   // Enters series_[position] into the slot table, which has room for it.
   void Place(std::size_t position);
 

@@ -425,9 +425,10 @@ class Evaluator {
         return Value{std::move(out)};
       }
       const Expr& range_arg = Unwrap(*call.args[matrix_index]);
+      const auto* selector = std::get_if<MatrixSelector>(&range_arg.node);
       std::size_t* remembered_size = ResultSizeOf(&call, t);
       if (remembered_size != nullptr) out.reserve(*remembered_size);
-      if (const auto* selector = std::get_if<MatrixSelector>(&range_arg.node)) {
+      if (selector != nullptr) {
         const Storage::VisitOrder order = SelectRangeInto(
             *selector, t, &window, [&](const Labels& labels, std::span<const SamplePoint> points) {
               double value = 0;
@@ -445,7 +446,6 @@ class Evaluator {
         }
       }
       if (name != "last_over_time") {
-        const auto* selector = std::get_if<MatrixSelector>(&range_arg.node);
         if (selector != nullptr && FindNameEquality(selector->selector.matchers) != nullptr) {
           // One metric's series: dropping the name cannot make two label sets equal.
           for (auto& sample : out) sample.labels.Remove("__name__");
@@ -493,14 +493,12 @@ class Evaluator {
       // One output per group of buckets, grouped with the metric name that the output drops:
       // unique when every bucket had the same name.
       const Vector buckets = EvalVector(*call.args[1], t);
-      detail::HistogramLayout* layout = options_.memory != nullptr && t == query_ms_
-                                            ? &options_.memory->HistogramLayoutOf(call)
-                                            : nullptr;
+      const bool remember = options_.memory != nullptr && t == query_ms_;
       detail::HistogramLayout fresh;
-      if (layout == nullptr) layout = &fresh;
-      Vector out = detail::HistogramQuantile(q, buckets, layout);
+      detail::HistogramLayout& layout = remember ? options_.memory->HistogramLayoutOf(call) : fresh;
+      Vector out = detail::HistogramQuantile(q, buckets, layout, remember);
       for (auto& s : out) s.t_ms = t;
-      if (!layout->one_metric_name) detail::CheckUniqueLabelSets(out);
+      if (!layout.one_metric_name) detail::CheckUniqueLabelSets(out);
       return Value{std::move(out)};
     }
     if (name == "label_replace") {

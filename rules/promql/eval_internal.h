@@ -61,7 +61,6 @@ class Grouping {
   std::pair<std::uint32_t, bool> GroupOf(const Labels& labels);
   // Label sets of the groups so far, by group number.
   std::vector<Labels>& group_labels() { return group_labels_; }
-  std::uint32_t size() const { return index_.size(); }
   // Forgets the groups numbered `count` and above, as if only the samples that created the first
   // `count` groups had been seen.
   void Truncate(std::uint32_t count);
@@ -196,8 +195,10 @@ struct HistogramLayout {
   std::vector<Histogram> histograms;  // in order of first appearance
   bool one_metric_name = true;        // every input had the same name (or none)
 };
-// memo: the layout of the last evaluation, replayed or rebuilt; may be null.
-Vector HistogramQuantile(double q, const Vector& input, HistogramLayout* memo = nullptr);
+// Lays out `input` in `layout` and computes the quantiles. With `remember`, `layout` is the one
+// this call built last time: replayed while the input is the same label sets, else rebuilt and
+// kept with them.
+Vector HistogramQuantile(double q, const Vector& input, HistogramLayout& layout, bool remember);
 Vector LabelReplace(const Vector& input, const std::string& dst, const std::string& replacement,
                     const std::string& src, const std::string& regex);
 Vector LabelJoin(const Vector& input, const std::string& dst, const std::string& separator,

@@ -4,6 +4,14 @@
 
 namespace inferwatch::rules::promql {
 
+bool SameLabelSetObjects(const std::vector<Labels>& remembered, const Vector& input) {
+  if (remembered.size() != input.size()) return false;
+  for (std::size_t i = 0; i < input.size(); ++i) {
+    if (remembered[i].address() != input[i].labels.address()) return false;
+  }
+  return true;
+}
+
 EvalMemory::EvalMemory() = default;
 EvalMemory::~EvalMemory() = default;
 EvalMemory::EvalMemory(EvalMemory&&) noexcept = default;

@@ -7,8 +7,10 @@
 #include <cstddef>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 #include "rules/promql/ast.h"
+#include "rules/promql/engine.h"
 
 namespace inferwatch::rules::promql {
 
@@ -16,6 +18,11 @@ namespace detail {
 class GroupingMemo;
 struct HistogramLayout;
 }  // namespace detail
+
+// Whether `input` holds, in order, the very label-set objects of `remembered` (compared by
+// address: the holder of `remembered` keeps them alive, so no address is reused for another set).
+// The test by which remembered work is replayed.
+bool SameLabelSetObjects(const std::vector<Labels>& remembered, const Vector& input);
 
 // Keyed by expression node: the expressions must outlive it. One per rule group, used by one
 // evaluation at a time.

@@ -12,6 +12,7 @@
 
 #include "rules/promql/dense_index.h"
 #include "rules/promql/eval_internal.h"
+#include "rules/promql/eval_memory.h"
 #include "rules/stable_sort_small.h"
 #include "rules/text/names.h"
 
@@ -363,26 +364,15 @@ void BuildHistogramLayout(const Vector& input, bool keep_inputs, HistogramLayout
   }
 }
 
-// Whether `input` is, label set for label set, the input `layout` was built from.
-bool SameInputs(const HistogramLayout& layout, const Vector& input) {
-  if (layout.inputs.size() != input.size()) return false;
-  for (std::size_t i = 0; i < input.size(); ++i) {
-    if (layout.inputs[i].address() != input[i].labels.address()) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
-Vector HistogramQuantile(double q, const Vector& input, HistogramLayout* memo) {
+Vector HistogramQuantile(double q, const Vector& input, HistogramLayout& layout, bool remember) {
   struct Bucket {
     double upper;
     double count;
   };
-  HistogramLayout fresh;
-  HistogramLayout& layout = memo != nullptr ? *memo : fresh;
-  if (memo == nullptr || !SameInputs(*memo, input)) {
-    BuildHistogramLayout(input, memo != nullptr, layout);
+  if (!remember || !SameLabelSetObjects(layout.inputs, input)) {
+    BuildHistogramLayout(input, remember, layout);
   }
   std::vector<Bucket> grouped(layout.uppers.size());
   for (std::size_t i = 0; i < input.size(); ++i) {
