@@ -1,19 +1,20 @@
 #include "exporter/store/short_term_store.h"
 
 #include <algorithm>
-#include <cmath>
+#include <cstring>
 #include <mutex>
-#include <unordered_set>
+#include <new>
 
 namespace inferwatch::exporter::store {
 
 const std::vector<std::uint32_t>* ShortTermStore::NameEntry::PostingsFor(
-    const std::string& label, const std::string& value) const {
+    const std::vector<Series*>& directory, const std::string& label,
+    const std::string& value) const {
   std::lock_guard lock(postings_mutex);
   auto [it, inserted] = postings.try_emplace(label);
   if (inserted) {
-    for (std::size_t i = 0; i < series.size(); ++i) {
-      const std::string_view found = series[i]->labels.Get(label);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      const std::string_view found = directory[ids[i]]->labels.Get(label);
       if (!found.empty()) it->second[std::string(found)].push_back(static_cast<std::uint32_t>(i));
     }
   }
@@ -23,95 +24,215 @@ const std::vector<std::uint32_t>* ShortTermStore::NameEntry::PostingsFor(
   return values == it->second.end() ? nullptr : &values->second;
 }
 
+ShortTermStore::~ShortTermStore() {
+  for (Series* series : directory_) {
+    if (series != nullptr) DestroyRecord(series);
+  }
+}
+
 void ShortTermStore::SetOptions(Options options) {
   std::unique_lock lock(mutex_);
   options_ = options;
 }
 
-void ShortTermStore::AppendPoint(Series& series, rules::SamplePoint point) const {
-  if (!series.points.empty() && point.t_ms <= series.points.back().t_ms) {
-    // Same timestamp: the newer value wins (a staleness marker never overrides a real value).
-    if (point.t_ms == series.points.back().t_ms && !rules::IsStaleNaN(point.v)) {
-      series.points.back().v = point.v;
-    }
+ShortTermStore::Series* ShortTermStore::NewHeapRecord(std::uint32_t capacity) {
+  static_assert(sizeof(Series) % alignof(rules::SamplePoint) == 0);
+  void* memory = ::operator new(RecordBytes(capacity));
+  auto* series = new (memory) Series;
+  series->capacity = capacity;
+  return series;
+}
+
+void ShortTermStore::DestroyRecord(Series* series) {
+  if (series->in_arena) {
+    // The arena owns the memory; only the label set is the series' own.
+    series->labels = rules::Labels();
+    series->live = false;
     return;
   }
-  // Bounded memory: drop the oldest quarter at once so the erase cost is amortised.
-  if (series.points.size() >= options_.max_points_per_series) {
-    const std::size_t drop = std::max<std::size_t>(1, options_.max_points_per_series / 4);
-    series.points.erase(series.points.begin(),
-                        series.points.begin() + static_cast<std::ptrdiff_t>(drop));
+  series->~Series();
+  ::operator delete(series);
+}
+
+std::uint32_t ShortTermStore::NextCapacity(const Series& series) const {
+  const auto most = static_cast<std::uint32_t>(
+      std::min<std::size_t>(options_.max_points_per_series, std::uint32_t{1} << 30));
+  if (series.size < series.capacity) {
+    // Room left: keep it, unless the series shrank far below it.
+    if (series.capacity > 8 && series.capacity / 4 > series.size) return series.size * 2;
+    return series.capacity;
   }
-  series.points.push_back(point);
+  return std::max(series.size, std::min(most, std::max<std::uint32_t>(4, series.capacity * 2)));
+}
+
+ShortTermStore::Series* ShortTermStore::AppendPoint(Series* series, rules::SamplePoint point) {
+  if (series->size > 0) {
+    rules::SamplePoint& newest = series->points()[series->size - 1];
+    if (point.t_ms <= newest.t_ms) {
+      // Same timestamp: the newer value wins (a staleness marker never overrides a real value).
+      if (point.t_ms == newest.t_ms && !rules::IsStaleNaN(point.v)) newest.v = point.v;
+      return series;
+    }
+  }
+  if (series->size >= options_.max_points_per_series && series->size > 0) {
+    // Bounded memory: drop the oldest quarter at once so the move cost is amortised.
+    const std::size_t drop = std::max<std::size_t>(1, options_.max_points_per_series / 4);
+    const std::size_t kept = series->size - std::min<std::size_t>(drop, series->size);
+    std::memmove(series->points(), series->points() + (series->size - kept),
+                 kept * sizeof(rules::SamplePoint));
+    series->size = static_cast<std::uint32_t>(kept);
+  }
+  if (series->size == series->capacity) {
+    Series* grown = NewHeapRecord(NextCapacity(*series));
+    grown->labels = std::move(series->labels);
+    grown->hash = series->hash;
+    grown->batch_stamp = series->batch_stamp;
+    grown->entry = series->entry;
+    grown->id = series->id;
+    grown->size = series->size;
+    std::memcpy(grown->points(), series->points(), series->size * sizeof(rules::SamplePoint));
+    NameEntry& entry = *series->entry;
+    if (series->in_arena) {
+      ++entry.dead;
+      ++entry.outside;
+    }
+    DestroyRecord(series);
+    directory_[grown->id] = grown;
+    Touch(entry);
+    series = grown;
+  }
+  series->points()[series->size++] = point;
+  return series;
+}
+
+void ShortTermStore::Touch(NameEntry& entry) {
+  if (entry.touched) return;
+  entry.touched = true;
+  touched_.push_back(&entry);
+}
+
+void ShortTermStore::Relayout(NameEntry& entry) {
+  std::size_t bytes = 0;
+  for (const std::uint32_t id : entry.ids) bytes += RecordBytes(NextCapacity(*directory_[id]));
+  auto arena = std::make_unique_for_overwrite<std::byte[]>(bytes);
+  std::byte* at = arena.get();
+  entry.record_starts.clear();
+  entry.record_starts.reserve(entry.ids.size());
+  for (const std::uint32_t id : entry.ids) {
+    entry.record_starts.push_back(static_cast<std::size_t>(at - arena.get()));
+    Series* old = directory_[id];
+    const std::uint32_t capacity = NextCapacity(*old);
+    auto* moved = new (at) Series;
+    moved->labels = std::move(old->labels);
+    moved->hash = old->hash;
+    moved->batch_stamp = old->batch_stamp;
+    moved->entry = &entry;
+    moved->id = id;
+    moved->size = old->size;
+    moved->capacity = capacity;
+    moved->in_arena = true;
+    std::memcpy(moved->points(), old->points(), old->size * sizeof(rules::SamplePoint));
+    DestroyRecord(old);
+    directory_[id] = moved;
+    at += RecordBytes(capacity);
+  }
+  // Every record of the old arena is dead now (labels released), so it goes without a walk.
+  entry.arena = std::move(arena);
+  entry.arena_bytes = bytes;
+  entry.outside = 0;
+  entry.dead = 0;
 }
 
 ShortTermStore::Series* ShortTermStore::Find(const rules::Labels& labels,
                                              std::uint64_t hash) const {
   if (slots_.empty()) return nullptr;
-  for (std::size_t slot = hash & mask_; slots_[slot].series != nullptr; slot = (slot + 1) & mask_) {
-    if (slots_[slot].hash == hash && slots_[slot].series->labels == labels) {
-      return slots_[slot].series;
+  for (std::size_t slot = hash & mask_; slots_[slot].id != kFreeSlot; slot = (slot + 1) & mask_) {
+    if (slots_[slot].hash == hash && directory_[slots_[slot].id]->labels == labels) {
+      return directory_[slots_[slot].id];
     }
   }
   return nullptr;
 }
 
-void ShortTermStore::Index(Series* series) {
-  std::size_t slot = series->hash & mask_;
-  while (slots_[slot].series != nullptr) slot = (slot + 1) & mask_;
-  slots_[slot] = Slot{series->hash, series};
+void ShortTermStore::Index(const Series& series) {
+  std::size_t slot = series.hash & mask_;
+  while (slots_[slot].id != kFreeSlot) slot = (slot + 1) & mask_;
+  slots_[slot] = Slot{series.hash, series.id};
 }
 
 void ShortTermStore::Reindex(std::size_t capacity) {
   slots_.assign(capacity, Slot{});
   mask_ = capacity - 1;
-  for (const auto& series : owned_) Index(series.get());
+  for (const Series* series : directory_) {
+    if (series != nullptr) Index(*series);
+  }
 }
 
-ShortTermStore::Series& ShortTermStore::FindOrCreate(rules::Labels& labels, std::uint64_t hash) {
-  if (Series* found = Find(labels, hash)) return *found;
-  auto owned = std::make_unique<Series>();
-  owned->labels = std::move(labels);
-  owned->hash = hash;
-  Series& series = *owned;
-  owned_.push_back(std::move(owned));
+ShortTermStore::Series* ShortTermStore::FindOrCreate(rules::Labels& labels, std::uint64_t hash) {
+  if (Series* found = Find(labels, hash)) return found;
+  Series* series = NewHeapRecord(4);
+  series->labels = std::move(labels);
+  series->hash = hash;
+  if (free_ids_.empty()) {
+    series->id = static_cast<std::uint32_t>(directory_.size());
+    directory_.push_back(series);
+  } else {
+    series->id = free_ids_.back();
+    free_ids_.pop_back();
+    directory_[series->id] = series;
+  }
+  ++series_count_;
   // Kept at most half full, so probe runs stay short.
-  if (owned_.size() * 2 > slots_.size()) {
+  if (series_count_ * 2 > slots_.size()) {
     Reindex(std::max<std::size_t>(1024, slots_.size() * 2));
   } else {
-    Index(&series);
+    Index(*series);
   }
-  const std::string_view name = series.labels.MetricName();
+  const std::string_view name = series->labels.MetricName();
   auto by_name = by_name_.find(name);
   if (by_name == by_name_.end()) by_name = by_name_.try_emplace(std::string(name)).first;
   NameEntry& entry = by_name->second;
+  series->entry = &entry;
   entry.postings.clear();
-  if (entry.sorted_prefix == entry.series.size()) unsorted_.push_back(&entry);
-  entry.series.push_back(&series);
+  if (entry.sorted_prefix == entry.ids.size()) unsorted_.push_back(&entry);
+  entry.ids.push_back(series->id);
+  ++entry.outside;
+  Touch(entry);
   return series;
 }
 
-void ShortTermStore::SortNewSeries() {
-  const auto by_labels = [](const Series* a, const Series* b) { return a->labels < b->labels; };
+void ShortTermStore::FinishWrite() {
+  const auto by_labels = [&](std::uint32_t a, std::uint32_t b) {
+    return directory_[a]->labels < directory_[b]->labels;
+  };
   for (NameEntry* entry : unsorted_) {
-    auto& series = entry->series;
-    const auto middle = series.begin() + static_cast<std::ptrdiff_t>(entry->sorted_prefix);
-    const std::size_t added = series.size() - entry->sorted_prefix;
+    auto& ids = entry->ids;
+    const auto middle = ids.begin() + static_cast<std::ptrdiff_t>(entry->sorted_prefix);
+    const std::size_t added = ids.size() - entry->sorted_prefix;
     if (added * 16 < entry->sorted_prefix) {
-      // A few new series among many: insert each where it belongs (a pointer move, log n
+      // A few new series among many: insert each where it belongs (an id move, log n
       // comparisons) rather than comparing every series in a merge.
-      std::vector<Series*> fresh(middle, series.end());
-      series.erase(middle, series.end());
-      for (Series* one : fresh) {
-        series.insert(std::upper_bound(series.begin(), series.end(), one, by_labels), one);
+      std::vector<std::uint32_t> fresh(middle, ids.end());
+      ids.erase(middle, ids.end());
+      for (const std::uint32_t one : fresh) {
+        ids.insert(std::upper_bound(ids.begin(), ids.end(), one, by_labels), one);
       }
     } else {
-      std::sort(middle, series.end(), by_labels);
-      std::inplace_merge(series.begin(), middle, series.end(), by_labels);
+      std::sort(middle, ids.end(), by_labels);
+      std::inplace_merge(ids.begin(), middle, ids.end(), by_labels);
     }
-    entry->sorted_prefix = series.size();
+    entry->sorted_prefix = ids.size();
   }
   unsorted_.clear();
+  // Out-of-arena series cost a selection its memory order; relaying out once a quarter of the
+  // entry has moved keeps the copying to a few passes over each series as an entry grows.
+  for (NameEntry* entry : touched_) {
+    entry->touched = false;
+    if (entry->outside * 4 >= entry->ids.size() || entry->dead * 4 > entry->ids.size()) {
+      Relayout(*entry);
+    }
+  }
+  touched_.clear();
 }
 
 void ShortTermStore::AppendBatch(const std::string& source, std::vector<Sample> samples,
@@ -119,31 +240,36 @@ void ShortTermStore::AppendBatch(const std::string& source, std::vector<Sample> 
   std::unique_lock lock(mutex_);
   const std::uint64_t stamp = ++batch_counter_;
   auto& previous = by_source_[source];
-  std::vector<Series*> reported;
+  std::vector<std::uint32_t> reported;
   reported.reserve(samples.size());
   for (std::size_t i = 0; i < samples.size(); ++i) {
     auto& sample = samples[i];
-    Series* series = i < previous.size() && previous[i]->labels == sample.labels
-                         ? previous[i]
-                         : &FindOrCreate(sample.labels, sample.labels.Hash());
-    AppendPoint(*series, sample.point);
+    Series* series = nullptr;
+    if (i < previous.size() && directory_[previous[i]]->labels == sample.labels) {
+      series = directory_[previous[i]];
+    } else {
+      series = FindOrCreate(sample.labels, sample.labels.Hash());
+    }
+    series = AppendPoint(series, sample.point);
     if (series->batch_stamp != stamp) {
       series->batch_stamp = stamp;
-      reported.push_back(series);
+      reported.push_back(series->id);
     }
   }
-  for (Series* series : previous) {
-    if (series->batch_stamp != stamp) AppendPoint(*series, {now_ms, rules::StaleNaN()});
+  for (const std::uint32_t id : previous) {
+    if (directory_[id]->batch_stamp != stamp) {
+      AppendPoint(directory_[id], {now_ms, rules::StaleNaN()});
+    }
   }
   previous = std::move(reported);
-  SortNewSeries();
+  FinishWrite();
 }
 
 void ShortTermStore::AppendUntracked(std::vector<Sample> samples) {
   std::unique_lock lock(mutex_);
   // Rewritten in place, each entry read before it is replaced: no new vectors per call.
   if (untracked_order_.size() < samples.size()) {
-    untracked_order_.resize(samples.size(), nullptr);
+    untracked_order_.resize(samples.size(), kFreeSlot);
     untracked_addresses_.resize(samples.size(), nullptr);
   }
   for (std::size_t i = 0; i < samples.size(); ++i) {
@@ -151,68 +277,96 @@ void ShortTermStore::AppendUntracked(std::vector<Sample> samples) {
     const void* address = sample.labels.address();
     Series* series = nullptr;
     if (address != nullptr && untracked_addresses_[i] == address) {
-      series = untracked_order_[i];
+      series = directory_[untracked_order_[i]];
     } else {
       const std::uint64_t hash = sample.labels.Hash();
       series = Find(sample.labels, hash);
       if (series == nullptr && rules::IsStaleNaN(sample.point.v)) {
         // Never start a series with its end; the entry stays, keeping later samples in place.
-        untracked_order_[i] = nullptr;
+        untracked_order_[i] = kFreeSlot;
         untracked_addresses_[i] = nullptr;
         continue;
       }
-      if (series == nullptr) series = &FindOrCreate(sample.labels, hash);
+      if (series == nullptr) series = FindOrCreate(sample.labels, hash);
     }
-    AppendPoint(*series, sample.point);
-    untracked_order_[i] = series;
+    series = AppendPoint(series, sample.point);
+    untracked_order_[i] = series->id;
     untracked_addresses_[i] = series->labels.address();
   }
   untracked_order_.resize(samples.size());
   untracked_addresses_.resize(samples.size());
-  SortNewSeries();
+  FinishWrite();
 }
 
 void ShortTermStore::MarkSourceStale(const std::string& source, std::int64_t now_ms) {
   std::unique_lock lock(mutex_);
   auto it = by_source_.find(source);
   if (it == by_source_.end()) return;
-  for (Series* series : it->second) AppendPoint(*series, {now_ms, rules::StaleNaN()});
+  for (const std::uint32_t id : it->second) {
+    AppendPoint(directory_[id], {now_ms, rules::StaleNaN()});
+  }
   by_source_.erase(it);
+  FinishWrite();
 }
 
 void ShortTermStore::Compact(std::int64_t now_ms) {
   std::unique_lock lock(mutex_);
   const std::int64_t oldest = now_ms - options_.retention.count();
-  std::unordered_set<const Series*> removed;
-  for (auto& series : owned_) {
-    auto& points = series->points;
-    auto keep =
-        std::lower_bound(points.begin(), points.end(), oldest,
+  std::vector<bool> removed(directory_.size(), false);
+  bool any_removed = false;
+  for (Series* series : directory_) {
+    if (series == nullptr) continue;
+    rules::SamplePoint* points = series->points();
+    const rules::SamplePoint* keep =
+        std::lower_bound(points, points + series->size, oldest,
                          [](const rules::SamplePoint& p, std::int64_t t) { return p.t_ms < t; });
-    points.erase(points.begin(), keep);
-    const bool ended = !points.empty() && rules::IsStaleNaN(points.back().v) &&
-                       points.back().t_ms < now_ms - options_.lookback.count();
-    if (points.empty() || ended) removed.insert(series.get());
+    const auto dropped = static_cast<std::uint32_t>(keep - points);
+    if (dropped > 0) {
+      std::memmove(points, keep, (series->size - dropped) * sizeof(rules::SamplePoint));
+      series->size -= dropped;
+    }
+    const bool ended = series->size > 0 && rules::IsStaleNaN(points[series->size - 1].v) &&
+                       points[series->size - 1].t_ms < now_ms - options_.lookback.count();
+    if (series->size == 0 || ended) {
+      removed[series->id] = true;
+      any_removed = true;
+    }
   }
-  auto is_removed = [&](const Series* series) { return removed.contains(series); };
-  if (!removed.empty()) {
-    for (auto& [source, reported] : by_source_) std::erase_if(reported, is_removed);
+  if (!any_removed) return;
+  const auto is_removed = [&](std::uint32_t id) { return static_cast<bool>(removed[id]); };
+  for (auto& [source, reported] : by_source_) std::erase_if(reported, is_removed);
+  untracked_order_.clear();
+  untracked_addresses_.clear();
+  for (std::uint32_t id = 0; id < directory_.size(); ++id) {
+    if (!removed[id]) continue;
+    Series* series = directory_[id];
+    NameEntry& entry = *series->entry;
+    if (series->in_arena) {
+      ++entry.dead;
+    } else {
+      --entry.outside;
+    }
+    DestroyRecord(series);
+    directory_[id] = nullptr;
+    free_ids_.push_back(id);
+    --series_count_;
   }
   for (auto it = by_name_.begin(); it != by_name_.end();) {
     NameEntry& entry = it->second;
-    if (!removed.empty()) {
-      std::erase_if(entry.series, is_removed);  // keeps the label order
-      entry.sorted_prefix = entry.series.size();
+    if (std::erase_if(entry.ids, is_removed) > 0) {  // keeps the label order
+      entry.sorted_prefix = entry.ids.size();
       entry.postings.clear();
+      Touch(entry);
     }
-    it = entry.series.empty() ? by_name_.erase(it) : std::next(it);
+    if (entry.ids.empty()) {
+      std::erase(touched_, &entry);
+      it = by_name_.erase(it);
+    } else {
+      ++it;
+    }
   }
-  if (!removed.empty()) {
-    untracked_order_.clear();
-    untracked_addresses_.clear();
-    std::erase_if(owned_, [&](const auto& series) { return is_removed(series.get()); });
-    Reindex(slots_.size());
-  }
+  Reindex(slots_.size());
+  FinishWrite();
 }
 
 rules::Storage::VisitOrder ShortTermStore::Select(std::span<const rules::LabelMatcher> matchers,
@@ -246,58 +400,77 @@ rules::Storage::VisitOrder ShortTermStore::Select(std::span<const rules::LabelMa
       return matcher->Matches(series->labels.Get(matcher->name));
     });
     if (!matches) return;
-    const auto& points = series->points;
+    const rules::SamplePoint* begin = series->points();
+    const rules::SamplePoint* end = begin + series->size;
     // Rules select the newest minutes of each series, so the window is found from the end:
     // a backward walk over the points the caller reads next anyway, where a binary search over
     // an hour of points would touch lines nobody reads. Long walks give way to the search.
-    auto last = points.end();
-    while (last != points.begin() && std::prev(last)->t_ms > maxt_ms) {
-      if (points.end() - last > 8) {
+    const rules::SamplePoint* last = end;
+    while (last != begin && (last - 1)->t_ms > maxt_ms) {
+      if (end - last > 8) {
         last = std::upper_bound(
-            points.begin(), last, maxt_ms,
+            begin, last, maxt_ms,
             [](std::int64_t t, const rules::SamplePoint& p) { return t < p.t_ms; });
         break;
       }
       --last;
     }
     // Back eight points at a time while the window goes on, then one at a time.
-    auto first = last;
-    while (first - points.begin() >= 8 && (first - 8)->t_ms >= mint_ms) {
+    const rules::SamplePoint* first = last;
+    while (first - begin >= 8 && (first - 8)->t_ms >= mint_ms) {
       if (last - first > 128) {
         first = std::lower_bound(
-            points.begin(), first, mint_ms,
+            begin, first, mint_ms,
             [](const rules::SamplePoint& p, std::int64_t t) { return p.t_ms < t; });
         break;
       }
       first -= 8;
     }
-    while (first != points.begin() && std::prev(first)->t_ms >= mint_ms) --first;
+    while (first != begin && (first - 1)->t_ms >= mint_ms) --first;
     if (first == last) return;
     visit(series->labels,
-          std::span<const rules::SamplePoint>(&*first, static_cast<std::size_t>(last - first)));
+          std::span<const rules::SamplePoint>(first, static_cast<std::size_t>(last - first)));
   };
   auto visit_entry = [&](std::string_view name, const NameEntry& entry) {
     for (const auto* matcher : name_matchers) {
       if (!matcher->Matches(name)) return;
     }
     if (indexed != nullptr) {
-      if (const auto* positions = entry.PostingsFor(indexed->name, indexed->value)) {
+      if (const auto* positions = entry.PostingsFor(directory_, indexed->name, indexed->value)) {
         for (const std::uint32_t position : *positions) {
-          visit_series(entry.series[position], /*by_postings=*/true);
+          visit_series(directory_[entry.ids[position]], /*by_postings=*/true);
         }
       }
       return;
     }
-    // The series and their points are separate allocations all over the heap: ask for the
-    // next ones early, so the misses overlap instead of following each other.
-    const std::vector<Series*>& all = entry.series;
-    for (std::size_t i = 0; i < all.size(); ++i) {
-      if (i + 4 < all.size()) __builtin_prefetch(all[i + 4]);
-      if (i + 2 < all.size() && !all[i + 2]->points.empty()) {
-        __builtin_prefetch(&all[i + 2]->points.back());
-        __builtin_prefetch(all[i + 2]->labels.address());
+    if (entry.outside == 0) {
+      // Every series is in the arena, in label order: walk it, asking early for the headers four
+      // records on and for the label set and newest points two records on.
+      const std::byte* arena = entry.arena.get();
+      const std::vector<std::size_t>& starts = entry.record_starts;
+      for (std::size_t i = 0; i < starts.size(); ++i) {
+        if (i + 4 < starts.size()) __builtin_prefetch(arena + starts[i + 4]);
+        if (i + 2 < starts.size()) {
+          const auto* next = reinterpret_cast<const Series*>(arena + starts[i + 2]);
+          if (next->size > 0) __builtin_prefetch(next->points() + next->size - 1);
+          __builtin_prefetch(next->labels.address());
+        }
+        const auto* series = reinterpret_cast<const Series*>(arena + starts[i]);
+        if (series->live) visit_series(series, /*by_postings=*/false);
       }
-      visit_series(all[i], /*by_postings=*/false);
+      return;
+    }
+    // Series outside the arena are allocations all over the heap: ask for the next ones early,
+    // so the misses overlap instead of following each other.
+    const std::vector<std::uint32_t>& ids = entry.ids;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (i + 4 < ids.size()) __builtin_prefetch(directory_[ids[i + 4]]);
+      if (i + 2 < ids.size()) {
+        const Series* next = directory_[ids[i + 2]];
+        if (next->size > 0) __builtin_prefetch(next->points() + next->size - 1);
+        __builtin_prefetch(next->labels.address());
+      }
+      visit_series(directory_[ids[i]], /*by_postings=*/false);
     }
   };
   if (name_equal != nullptr) {
@@ -313,9 +486,10 @@ void ShortTermStore::ForEachCurrent(std::int64_t now_ms, const CurrentVisitor& v
   std::shared_lock lock(mutex_);
   const std::int64_t since = now_ms - options_.lookback.count();
   for (const auto& [name, entry] : by_name_) {
-    for (const Series* one : entry.series) {
-      if (one->points.empty()) continue;
-      const auto& newest = one->points.back();
+    for (const std::uint32_t id : entry.ids) {
+      const Series* one = directory_[id];
+      if (one->size == 0) continue;
+      const rules::SamplePoint& newest = one->points()[one->size - 1];
       if (rules::IsStaleNaN(newest.v) || newest.t_ms < since) continue;
       visit(one->labels, newest);
     }
@@ -324,7 +498,7 @@ void ShortTermStore::ForEachCurrent(std::int64_t now_ms, const CurrentVisitor& v
 
 std::size_t ShortTermStore::SeriesCount() const {
   std::shared_lock lock(mutex_);
-  return owned_.size();
+  return series_count_;
 }
 
 }  // namespace inferwatch::exporter::store

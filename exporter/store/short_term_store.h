@@ -35,6 +35,9 @@ class ShortTermStore final : public rules::Storage {
 
   ShortTermStore() : ShortTermStore(Options{}) {}
   explicit ShortTermStore(Options options) : options_(options) {}
+  ShortTermStore(const ShortTermStore&) = delete;
+  ShortTermStore& operator=(const ShortTermStore&) = delete;
+  ~ShortTermStore() override;
 
   void SetOptions(Options options);
 
@@ -62,62 +65,109 @@ class ShortTermStore final : public rules::Storage {
   std::size_t SeriesCount() const;
 
  private:
+  struct NameEntry;
+  // A series' header, followed in the same memory by room for `capacity` points in time order.
+  // Memory order is the point: a selection reads, for each series in label order, its header and
+  // its newest points, and when those lie one after another the hardware fetches them ahead,
+  // where separate allocations all over the heap cost a cache miss each (measured: a 5,000-target
+  // round took 1.7x as long).
   struct Series {
     rules::Labels labels;
     std::uint64_t hash = 0;
-    std::vector<rules::SamplePoint> points;  // time order
-    std::uint64_t batch_stamp = 0;           // the last AppendBatch that reported this series
+    std::uint64_t batch_stamp = 0;  // the last AppendBatch that reported this series
+    NameEntry* entry = nullptr;
+    std::uint32_t id = 0;  // this series' slot in directory_
+    std::uint32_t size = 0;
+    std::uint32_t capacity = 0;
+    bool in_arena = false;  // else a heap record of its own
+    bool live = true;       // false: an arena record whose series moved out or was removed
+
+    rules::SamplePoint* points() { return reinterpret_cast<rules::SamplePoint*>(this + 1); }
+    const rules::SamplePoint* points() const {
+      return reinterpret_cast<const rules::SamplePoint*>(this + 1);
+    }
+    std::span<const rules::SamplePoint> point_span() const { return {points(), size}; }
   };
+  static constexpr std::size_t RecordBytes(std::uint32_t capacity) {
+    return sizeof(Series) + std::size_t{capacity} * sizeof(rules::SamplePoint);
+  }
+
   // Series of one metric name in label order, as Prometheus's storage returns them (topk ties and
   // the evaluator's output order depend on it). New series wait in arrival order past
   // sorted_prefix until the write that created them ends.
   struct NameEntry {
-    std::vector<Series*> series;
+    std::vector<std::uint32_t> ids;
     std::size_t sorted_prefix = 0;
-    // Postings built on first use, per label name: value -> positions in `series`, ascending.
+    // The records of the entry's series in label order as of the last relayout. New series and
+    // series that outgrow their room get heap records; while any live series is outside, a
+    // selection goes by `ids` instead of walking the arena.
+    std::unique_ptr<std::byte[]> arena;
+    std::size_t arena_bytes = 0;
+    // Where each arena record starts: a walk that read each record's size to find the next would
+    // wait for one cache miss after another; with the starts known it asks for records ahead.
+    std::vector<std::size_t> record_starts;
+    std::size_t outside = 0;  // live series with heap records
+    std::size_t dead = 0;     // arena records no longer live
+    bool touched = false;     // in touched_: checked for relayout when the write ends
+    // Postings built on first use, per label name: value -> positions in `ids`, ascending.
     // Selections like llm_slo_burn_rate{slo="ttft",window="1h"} then touch their own series
-    // instead of every series of the name. Any change of `series` drops them; they are built
-    // under a shared lock, hence their own mutex.
+    // instead of every series of the name. Any change of `ids` drops them; they are built under
+    // a shared lock, hence their own mutex.
     using Postings = std::unordered_map<std::string, std::vector<std::uint32_t>>;
     mutable std::mutex postings_mutex;
     mutable std::unordered_map<std::string, Postings> postings;
-    const std::vector<std::uint32_t>* PostingsFor(const std::string& label,
+    const std::vector<std::uint32_t>* PostingsFor(const std::vector<Series*>& directory,
+                                                  const std::string& label,
                                                   const std::string& value) const;
   };
-  void SortNewSeries();
-  void AppendPoint(Series& series, rules::SamplePoint point) const;
+
+  // Appends to the series in place, or moves it to a larger heap record; returns where it is now.
+  Series* AppendPoint(Series* series, rules::SamplePoint point);
+  Series* NewHeapRecord(std::uint32_t capacity);
+  static void DestroyRecord(Series* series);  // releases a live series' memory or labels
+  std::uint32_t NextCapacity(const Series& series) const;
+  // Copies every series of the entry into a new arena in label order.
+  void Relayout(NameEntry& entry);
+  void Touch(NameEntry& entry);
+  // Ends a write: sorts new series into their entries and relays out entries gone out of order.
+  void FinishWrite();
   Series* Find(const rules::Labels& labels, std::uint64_t hash) const;
   // Takes the labels only when it creates the series.
-  Series& FindOrCreate(rules::Labels& labels, std::uint64_t hash);
+  Series* FindOrCreate(rules::Labels& labels, std::uint64_t hash);
 
   mutable std::shared_mutex mutex_;
   Options options_;
-  // Owns every series.
-  std::vector<std::unique_ptr<Series>> owned_;
+  // Series by id. Records move (growth, relayout), ids do not: everything outside an entry refers
+  // to a series by id. Null: a free id, listed in free_ids_.
+  std::vector<Series*> directory_;
+  std::vector<std::uint32_t> free_ids_;
+  std::size_t series_count_ = 0;
   // Every series by label-set hash, open-addressed: a look-up compares one label set, not log(n),
   // and each probe reads one flat slot, not a node of its own. Rule outputs look up their series
   // every round, hundreds of thousands of them in a large fleet.
+  static constexpr std::uint32_t kFreeSlot = ~std::uint32_t{0};
   struct Slot {
     std::uint64_t hash = 0;
-    Series* series = nullptr;  // null: free
+    std::uint32_t id = kFreeSlot;
   };
   std::vector<Slot> slots_;
   std::size_t mask_ = 0;
-  void Index(Series* series);
+  void Index(const Series& series);
   void Reindex(std::size_t capacity);
   std::map<std::string, NameEntry, std::less<>> by_name_;
   // The series each source reported in its last batch, in that batch's order: the next batch
   // usually repeats it, so a sample is matched to its series without hashing.
-  std::unordered_map<std::string, std::vector<Series*>> by_source_;
+  std::unordered_map<std::string, std::vector<std::uint32_t>> by_source_;
   std::uint64_t batch_counter_ = 0;
   // The series of the last AppendUntracked call in its order, with the address of each one's
   // label set: rule outputs come in the same order every round with the same label sets, so a
   // sample finds its series by one address comparison instead of a probe of slots_. A series
   // holds its label set, so an address cannot be reused while the series lives; Compact, which
-  // frees series, clears these.
-  std::vector<Series*> untracked_order_;
+  // removes series, clears these.
+  std::vector<std::uint32_t> untracked_order_;
   std::vector<const void*> untracked_addresses_;
   std::vector<NameEntry*> unsorted_;  // entries with new series in this write
+  std::vector<NameEntry*> touched_;   // entries whose layout changed in this write
 };
 
 }  // namespace inferwatch::exporter::store

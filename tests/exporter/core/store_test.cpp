@@ -1,5 +1,12 @@
 #include "exporter/store/short_term_store.h"
 
+#include <algorithm>
+#include <map>
+#include <random>
+#include <span>
+#include <string>
+#include <vector>
+
 #include <catch2/catch.hpp>
 
 #include <re2/re2.h>
@@ -253,4 +260,143 @@ TEST_CASE("untracked appends reach their series whatever the order of the calls"
   CHECK(values(c) == std::vector<double>{9});
   CHECK(values(unknown).empty());
   CHECK(db.SeriesCount() == 3);
+}
+
+namespace {
+
+// What the store should hold, kept the plain way: points per label set, in label order.
+struct StoreModel {
+  std::int64_t retention_ms;
+  std::size_t max_points;
+  std::int64_t lookback_ms;
+  std::map<rules::Labels, std::vector<rules::SamplePoint>> series;
+  std::vector<rules::Labels> reported_by_source;
+
+  void Append(const rules::Labels& labels, rules::SamplePoint point) {
+    auto it = series.find(labels);
+    if (it == series.end()) {
+      if (rules::IsStaleNaN(point.v)) return;
+      it = series.emplace(labels, std::vector<rules::SamplePoint>{}).first;
+    }
+    auto& points = it->second;
+    if (!points.empty() && point.t_ms <= points.back().t_ms) {
+      if (point.t_ms == points.back().t_ms && !rules::IsStaleNaN(point.v)) points.back() = point;
+      return;
+    }
+    if (points.size() >= max_points) {
+      points.erase(points.begin(),
+                   points.begin() +
+                       std::max<std::ptrdiff_t>(1, static_cast<std::ptrdiff_t>(max_points / 4)));
+    }
+    points.push_back(point);
+  }
+  void Batch(const std::vector<rules::Labels>& reported, std::int64_t now) {
+    for (const auto& labels : reported) Append(labels, {now, double(now % 977)});
+    for (const auto& labels : reported_by_source) {
+      if (std::find(reported.begin(), reported.end(), labels) == reported.end()) {
+        Append(labels, {now, rules::StaleNaN()});
+      }
+    }
+    reported_by_source = reported;
+  }
+  void Compact(std::int64_t now) {
+    for (auto it = series.begin(); it != series.end();) {
+      auto& points = it->second;
+      std::erase_if(points, [&](const auto& p) { return p.t_ms < now - retention_ms; });
+      const bool ended = !points.empty() && rules::IsStaleNaN(points.back().v) &&
+                         points.back().t_ms < now - lookback_ms;
+      if (points.empty() || ended) {
+        std::erase(reported_by_source, it->first);
+        it = series.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+};
+
+std::string Dump(const rules::Labels& labels, std::span<const rules::SamplePoint> points) {
+  std::string out = labels.ToString();
+  for (const auto& p : points) {
+    out += " " + std::to_string(p.t_ms) + "=" +
+           (rules::IsStaleNaN(p.v) ? std::string("stale") : std::to_string(p.v));
+  }
+  return out + "\n";
+}
+
+}  // namespace
+
+TEST_CASE("selections match a plain model through growth, relayout and removal", "[store]") {
+  // Small limits so that series outgrow their room, hit the point bound, end and come back many
+  // times, and labels whose order differs from the order of creation.
+  store::ShortTermStore::Options options;
+  options.retention = 40s;
+  options.max_points_per_series = 9;
+  options.lookback = 5s;
+  store::ShortTermStore db(options);
+  StoreModel model{40'000, 9, 5'000, {}, {}};
+  std::mt19937 random(7);
+  const std::vector<std::string> names = {"llm_b", "llm_a", "llm_c"};
+  std::vector<rules::Labels> candidates;
+  for (int i = 0; i < 90; ++i) {
+    const std::string target = std::to_string((i * 37) % 90) + ":80";
+    candidates.push_back(rules::Labels({{"__name__", names[static_cast<std::size_t>(i) % 3]},
+                                        {"target", target},
+                                        {"zone", (i % 2) ? "x" : "y"}}));
+  }
+  for (int step = 1; step <= 400; ++step) {
+    const std::int64_t now = step * 1000;
+    // Each phase favours different series, so whole groups end, vanish and return.
+    const int phase = (step / 60) % 3;
+    std::vector<rules::Labels> reported;
+    std::vector<store::Sample> untracked;
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      const bool likely = static_cast<int>(i % 3) != phase;
+      if (random() % 100 >= (likely ? 90u : 10u)) continue;
+      if (candidates[i].MetricName() == "llm_a") {
+        reported.push_back(candidates[i]);
+      } else {
+        const double v = random() % 20 == 0 ? rules::StaleNaN() : double(random() % 50);
+        untracked.push_back({candidates[i], {now - static_cast<std::int64_t>(random() % 2), v}});
+      }
+    }
+    std::vector<store::Sample> batch;
+    for (const auto& labels : reported) batch.push_back({labels, {now, double(now % 977)}});
+    db.AppendBatch("source", std::move(batch), now);
+    model.Batch(reported, now);
+    for (const auto& sample : untracked) model.Append(sample.labels, sample.point);
+    db.AppendUntracked(std::move(untracked));
+    if (step % 7 == 0) {
+      db.Compact(now);
+      model.Compact(now);
+    }
+    for (const auto& name : names) {
+      std::string expected;
+      for (const auto& [labels, points] : model.series) {
+        if (labels.MetricName() == name) expected += Dump(labels, points);
+      }
+      std::string got;
+      const std::vector<rules::LabelMatcher> by_name = {
+          Matcher(rules::MatchType::kEqual, "__name__", name)};
+      db.Select(by_name, 0, now,
+                [&](const rules::Labels& labels, auto points) { got += Dump(labels, points); });
+      INFO("step " << step << " name " << name);
+      REQUIRE(got == expected);
+      std::string expected_zone;
+      for (const auto& [labels, points] : model.series) {
+        if (labels.MetricName() == name && labels.Get("zone") == "x") {
+          expected_zone += Dump(labels, points);
+        }
+      }
+      std::string got_zone;
+      const std::vector<rules::LabelMatcher> by_zone = {
+          Matcher(rules::MatchType::kEqual, "__name__", name),
+          Matcher(rules::MatchType::kEqual, "zone", "x")};
+      db.Select(by_zone, 0, now, [&](const rules::Labels& labels, auto points) {
+        got_zone += Dump(labels, points);
+      });
+      REQUIRE(got_zone == expected_zone);
+    }
+    REQUIRE(db.SeriesCount() == model.series.size());
+  }
 }
