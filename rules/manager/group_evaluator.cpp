@@ -110,8 +110,16 @@ void GroupEvaluator::Evaluate(std::int64_t t_ms, const Storage& storage, OutputS
   with_memory.memory = &memory_;
   OverlayStorage overlay(storage);
   overlay.Reserve(last_overlay_series_);
+  // A recording rule writes series of one name, each once (current outputs are unique, stale
+  // ones are last round's not among them). When no earlier rule of the round wrote that name,
+  // none of them can be in the overlay yet.
+  bool outputs_are_new = false;
   auto write = [&](const Labels& labels, double value) {
-    overlay.Append(labels, t_ms, value);
+    if (outputs_are_new) {
+      overlay.AppendNew(labels, t_ms, value);
+    } else {
+      overlay.Append(labels, t_ms, value);
+    }
     sink.Append(labels, t_ms, value);
   };
   for (std::size_t i = 0; i < group_.rules.size(); ++i) {
@@ -142,6 +150,15 @@ void GroupEvaluator::Evaluate(std::int64_t t_ms, const Storage& storage, OutputS
     }
     status.last_error.clear();
     const auto& output = std::get<promql::Vector>(outputs);
+    outputs_are_new = false;
+    if (rule.kind == rulefile::RuleKind::kRecord) {
+      // The rule's labels may set the name too, so take it from what the rule writes.
+      const std::vector<Labels>& last_written = previous_series_[i].labels;
+      const std::string_view name = !output.empty()         ? output.front().labels.MetricName()
+                                    : !last_written.empty() ? last_written.front().MetricName()
+                                                            : std::string_view();
+      outputs_are_new = !overlay.HasSeriesNamed(name);
+    }
     if (promql::SameLabelSetObjects(previous_series_[i].labels, output)) {
       // The series of the last round, none gone stale.
       for (const promql::VectorSample& sample : output) write(sample.labels, sample.value);

@@ -49,6 +49,11 @@ void OverlayStorage::Append(const Labels& labels, std::int64_t t_ms, double valu
     }
     return;
   }
+  AppendNew(labels, t_ms, value);
+}
+
+void OverlayStorage::AppendNew(const Labels& labels, std::int64_t t_ms, double value) {
+  const SamplePoint point{t_ms, value};
   ReserveSlots(series_.size() + 1);
   const std::string_view name = labels.MetricName();
   auto named = by_name_.find(name);

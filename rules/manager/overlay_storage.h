@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rules/storage.h"
@@ -19,6 +20,10 @@ class OverlayStorage : public Storage {
   // Samples of one series must come in time order; a sample at a timestamp the base also holds
   // replaces the base's.
   void Append(const Labels& labels, std::int64_t t_ms, double value);
+  // Append for a series the caller knows is not here yet (see HasSeriesNamed): skips the look-up,
+  // a cache miss per output in a large round.
+  void AppendNew(const Labels& labels, std::int64_t t_ms, double value);
+  bool HasSeriesNamed(std::string_view name) const { return by_name_.contains(name); }
   // Makes room for this many series at once (a group knows how many its last round wrote).
   void Reserve(std::size_t series);
   std::size_t SeriesCount() const { return series_.size(); }

@@ -75,6 +75,35 @@ TEST_CASE("rules see earlier rules' outputs from the same round", "[manager]") {
   CHECK(chained->value == 7);
 }
 
+TEST_CASE("a series two rules of a round write is one series to later rules", "[manager]") {
+  // The second rule writes the very series the first wrote this round: its write must find the
+  // first one's, not add a copy that later selections would count twice.
+  MemoryStorage storage;
+  mg::RuleManager manager;
+  manager.SetGroups(Load(R"(groups:
+  - name: twice
+    rules:
+      - record: shared
+        expr: vector(1)
+        labels: {k: a}
+      - record: shared
+        expr: vector(2)
+        labels: {k: a}
+      - record: shared:count
+        expr: count(shared)
+      - record: shared:sum
+        expr: sum(shared)
+)"));
+  CollectingSink sink;
+  manager.EvaluateAll(0, storage, sink);
+  const Written* count = sink.Find("shared:count{}", 0);
+  const Written* sum = sink.Find("shared:sum{}", 0);
+  REQUIRE(count != nullptr);
+  CHECK(count->value == 1);
+  REQUIRE(sum != nullptr);
+  CHECK(sum->value == 2);
+}
+
 TEST_CASE("a failing rule is counted and the group goes on", "[manager]") {
   MemoryStorage storage;
   storage.Append(L({{"__name__", "m"}, {"k", "1"}}), 0, 1);
