@@ -501,20 +501,27 @@ class Evaluator {
       if (!layout.one_metric_name) detail::CheckUniqueLabelSets(out);
       return Value{std::move(out)};
     }
-    if (name == "label_replace") {
-      Vector out = detail::LabelReplace(EvalVector(*call.args[0], t), StringArg(*call.args[1]),
-                                        StringArg(*call.args[2]), StringArg(*call.args[3]),
-                                        StringArg(*call.args[4]));
-      detail::CheckUniqueLabelSets(out);
-      return Value{std::move(out)};
-    }
-    if (name == "label_join") {
-      std::vector<std::string> sources;
-      for (std::size_t i = 3; i < call.args.size(); ++i)
-        sources.push_back(StringArg(*call.args[i]));
-      Vector out = detail::LabelJoin(EvalVector(*call.args[0], t), StringArg(*call.args[1]),
-                                     StringArg(*call.args[2]), sources);
-      detail::CheckUniqueLabelSets(out);
+    if (name == "label_replace" || name == "label_join") {
+      detail::Relabelled* memo =
+          options_.memory != nullptr ? &options_.memory->RelabelledOf(call) : nullptr;
+      Vector input = EvalVector(*call.args[0], t);
+      Vector out;
+      if (name == "label_replace") {
+        out = detail::LabelReplace(input, StringArg(*call.args[1]), StringArg(*call.args[2]),
+                                   StringArg(*call.args[3]), StringArg(*call.args[4]), memo);
+      } else {
+        std::vector<std::string> sources;
+        for (std::size_t i = 3; i < call.args.size(); ++i) {
+          sources.push_back(StringArg(*call.args[i]));
+        }
+        out = detail::LabelJoin(input, StringArg(*call.args[1]), StringArg(*call.args[2]), sources,
+                                memo);
+      }
+      // The very label sets that passed last time pass again.
+      if (memo == nullptr || !memo->all_reused || !memo->checked_unique) {
+        detail::CheckUniqueLabelSets(out);
+        if (memo != nullptr) memo->checked_unique = true;
+      }
       return Value{std::move(out)};
     }
     if (name == "sort" || name == "sort_desc") {
@@ -706,9 +713,18 @@ class Evaluator {
         case BinaryOp::kUnless:
           out = SetUnless(std::move(lv), rv, b.matching);
           break;
-        default:
-          out = VectorBinary(b, lv, rv, t);
-          check_unique = true;
+        default: {
+          detail::BinaryLabels* memo =
+              options_.memory != nullptr ? &options_.memory->BinaryLabelsOf(b) : nullptr;
+          bool all_reused = false;
+          out = VectorBinary(b, lv, rv, t, memo, &all_reused);
+          // The very label sets that passed last time pass again.
+          if (!all_reused || !memo->checked_unique) {
+            detail::CheckUniqueLabelSets(out);
+            // The memo now holds exactly out's label sets.
+            if (memo != nullptr) memo->checked_unique = true;
+          }
+        }
       }
       for (auto& s : out) s.t_ms = t;
     }
@@ -788,9 +804,20 @@ class Evaluator {
     return out;
   }
 
-  static Vector VectorBinary(const Binary& b, Vector& lhs_in, Vector& rhs_in, std::int64_t t) {
+  // With `memo`, reuses the result label sets it holds (see detail::BinaryLabels) and sets
+  // *all_reused when every result's set was reused at its own position and nothing was left over.
+  static Vector VectorBinary(const Binary& b, Vector& lhs_in, Vector& rhs_in, std::int64_t t,
+                             detail::BinaryLabels* memo, bool* all_reused) {
     const VectorMatching& m = b.matching;
-    if (lhs_in.empty() || rhs_in.empty()) return {};
+    *all_reused = false;
+    if (lhs_in.empty() || rhs_in.empty()) {
+      if (memo != nullptr) {
+        memo->entries.clear();
+        memo->checked_unique = false;
+      }
+      return {};
+    }
+    bool reused_every = memo != nullptr;
     const bool one_to_many = m.card == Cardinality::kOneToMany;
     Vector& many = one_to_many ? rhs_in : lhs_in;
     Vector& one = one_to_many ? lhs_in : rhs_in;
@@ -827,8 +854,26 @@ class Evaluator {
       } else if (!keep) {
         continue;
       }
-      Labels metric = ResultLabels(s.labels, partner.labels, b.op, m);
-      if (b.return_bool) metric.Remove("__name__");
+      const std::size_t position = out.size();
+      Labels metric;
+      if (memo != nullptr && position < memo->entries.size() &&
+          memo->entries[position].many.address() == s.labels.address() &&
+          memo->entries[position].one.address() == partner.labels.address()) {
+        metric = memo->entries[position].result;
+      } else {
+        metric = ResultLabels(s.labels, partner.labels, b.op, m);
+        if (b.return_bool) metric.Remove("__name__");
+        if (memo != nullptr) {
+          reused_every = false;
+          memo->checked_unique = false;
+          detail::BinaryLabels::Entry entry{s.labels, partner.labels, metric};
+          if (position < memo->entries.size()) {
+            memo->entries[position] = std::move(entry);
+          } else {
+            memo->entries.push_back(std::move(entry));
+          }
+        }
+      }
       if (m.card == Cardinality::kOneToOne) {
         if (!matched_one_to_one.Insert(sig).second) {
           Throw(
@@ -840,6 +885,12 @@ class Evaluator {
       }
       out.push_back(VectorSample{std::move(metric), value, t});
     }
+    if (memo != nullptr && memo->entries.size() != out.size()) {
+      reused_every = false;
+      memo->checked_unique = false;
+      memo->entries.resize(out.size());
+    }
+    *all_reused = reused_every;
     return out;
   }
 

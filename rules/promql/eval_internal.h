@@ -195,14 +195,40 @@ struct HistogramLayout {
   std::vector<Histogram> histograms;  // in order of first appearance
   bool one_metric_name = true;        // every input had the same name (or none)
 };
+// The result label sets of a vector binary operation by output position, each with the two input
+// label sets it was built from. Both sides usually hold the same label-set objects round after
+// round (the store's series, their remembered name-less copies, a GroupingMemo's groups), so a
+// result is reused while its inputs are those very objects, compared by address (the memo holds
+// them, so no address is reused). Building the set anew costs allocations per sample, and a new
+// object each round defeats every address test downstream.
+struct BinaryLabels {
+  struct Entry {
+    Labels many;
+    Labels one;
+    Labels result;
+  };
+  std::vector<Entry> entries;
+  // The last result, all of whose label sets were reused, passed the uniqueness check.
+  bool checked_unique = false;
+};
+// What label_replace or label_join made of each input label set, by input position, replayed
+// while the input at a position is the same object (compared by address; held here, so no
+// address is reused): no regex match and no new set per sample and round.
+struct Relabelled {
+  std::vector<Labels> inputs;
+  std::vector<Labels> outputs;
+  bool all_reused = false;      // by the last call
+  bool checked_unique = false;  // the outputs held passed the uniqueness check
+};
 // Lays out `input` in `layout` and computes the quantiles. With `remember`, `layout` is the one
 // this call built last time: replayed while the input is the same label sets, else rebuilt and
 // kept with them.
 Vector HistogramQuantile(double q, const Vector& input, HistogramLayout& layout, bool remember);
+// With `memo`, replays and records what each input label set became (see Relabelled).
 Vector LabelReplace(const Vector& input, const std::string& dst, const std::string& replacement,
-                    const std::string& src, const std::string& regex);
+                    const std::string& src, const std::string& regex, Relabelled* memo);
 Vector LabelJoin(const Vector& input, const std::string& dst, const std::string& separator,
-                 const std::vector<std::string>& sources);
+                 const std::vector<std::string>& sources, Relabelled* memo);
 void SortByValue(Vector& vector, bool descending);
 double DateField(std::string_view name, double seconds);
 

@@ -29,4 +29,16 @@ detail::HistogramLayout& EvalMemory::HistogramLayoutOf(const Call& node) {
   return *layout;
 }
 
+detail::BinaryLabels& EvalMemory::BinaryLabelsOf(const Binary& node) {
+  auto& memo = binaries_[&node];
+  if (memo == nullptr) memo = std::make_unique<detail::BinaryLabels>();
+  return *memo;
+}
+
+detail::Relabelled& EvalMemory::RelabelledOf(const Call& node) {
+  auto& memo = relabelled_[&node];
+  if (memo == nullptr) memo = std::make_unique<detail::Relabelled>();
+  return *memo;
+}
+
 }  // namespace inferwatch::rules::promql

@@ -17,6 +17,8 @@ namespace inferwatch::rules::promql {
 namespace detail {
 class GroupingMemo;
 struct HistogramLayout;
+struct BinaryLabels;
+struct Relabelled;
 }  // namespace detail
 
 // Whether `input` holds, in order, the very label-set objects of `remembered` (compared by
@@ -38,6 +40,10 @@ class EvalMemory {
   detail::GroupingMemo& GroupingOf(const Aggregate& node);
   // Of a histogram_quantile call.
   detail::HistogramLayout& HistogramLayoutOf(const Call& node);
+  // Of a binary operation between two vectors.
+  detail::BinaryLabels& BinaryLabelsOf(const Binary& node);
+  // Of a label_replace or label_join call.
+  detail::Relabelled& RelabelledOf(const Call& node);
   // How many samples the node's last evaluation produced: what to reserve for the next, so a
   // result of a hundred thousand samples is not grown by doubling every round.
   std::size_t& ResultSize(const void* node) { return result_sizes_[node]; }
@@ -45,6 +51,8 @@ class EvalMemory {
  private:
   std::unordered_map<const Aggregate*, std::unique_ptr<detail::GroupingMemo>> groupings_;
   std::unordered_map<const Call*, std::unique_ptr<detail::HistogramLayout>> histograms_;
+  std::unordered_map<const Binary*, std::unique_ptr<detail::BinaryLabels>> binaries_;
+  std::unordered_map<const Call*, std::unique_ptr<detail::Relabelled>> relabelled_;
   std::unordered_map<const void*, std::size_t> result_sizes_;
 };
 

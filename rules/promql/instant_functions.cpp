@@ -446,8 +446,47 @@ Vector HistogramQuantile(double q, const Vector& input, HistogramLayout& layout,
   return out;
 }
 
+namespace {
+
+// Calls make(sample) for each input sample whose label set `memo` has not seen at that position,
+// and replays the rest.
+template <class Make>
+Vector Relabel(const Vector& input, Relabelled* memo, Make make) {
+  Vector out;
+  out.reserve(input.size());
+  bool all_reused = memo != nullptr && memo->inputs.size() == input.size();
+  for (std::size_t i = 0; i < input.size(); ++i) {
+    const VectorSample& sample = input[i];
+    if (memo != nullptr && i < memo->inputs.size() &&
+        memo->inputs[i].address() == sample.labels.address()) {
+      out.push_back(VectorSample{memo->outputs[i], sample.value, sample.t_ms});
+      continue;
+    }
+    out.push_back(VectorSample{make(sample), sample.value, sample.t_ms});
+    if (memo == nullptr) continue;
+    all_reused = false;
+    memo->checked_unique = false;
+    if (i < memo->inputs.size()) {
+      memo->inputs[i] = sample.labels;
+      memo->outputs[i] = out.back().labels;
+    } else {
+      memo->inputs.push_back(sample.labels);
+      memo->outputs.push_back(out.back().labels);
+    }
+  }
+  if (memo != nullptr) {
+    if (memo->inputs.size() != input.size()) memo->checked_unique = false;
+    memo->inputs.resize(input.size());
+    memo->outputs.resize(input.size());
+    memo->all_reused = all_reused;
+  }
+  return out;
+}
+
+}  // namespace
+
 Vector LabelReplace(const Vector& input, const std::string& dst, const std::string& replacement,
-                    const std::string& src, const std::string& regex_text) {
+                    const std::string& src, const std::string& regex_text, Relabelled* memo) {
   RE2::Options options;
   options.set_log_errors(false);
   RE2 regex("^(?:" + regex_text + ")$", options);
@@ -455,33 +494,27 @@ Vector LabelReplace(const Vector& input, const std::string& dst, const std::stri
     Throw("invalid regular expression in label_replace(): " + regex_text);
   }
   if (!IsValidLabelName(dst)) Throw("invalid destination label name in label_replace(): " + dst);
-  Vector out;
-  out.reserve(input.size());
   const int groups_count = regex.NumberOfCapturingGroups() + 1;
   std::vector<re2::StringPiece> groups(static_cast<std::size_t>(groups_count));
-  for (const auto& sample : input) {
+  return Relabel(input, memo, [&](const VectorSample& sample) {
     const std::string_view value = sample.labels.Get(src);
     const re2::StringPiece text(value.data(), value.size());
     if (!regex.Match(text, 0, text.size(), RE2::ANCHOR_BOTH, groups.data(), groups_count)) {
-      out.push_back(sample);
-      continue;
+      return sample.labels;
     }
     Labels labels = sample.labels;
     labels.Set(dst, ExpandTemplate(replacement, regex, groups));
-    out.push_back(VectorSample{std::move(labels), sample.value, sample.t_ms});
-  }
-  return out;
+    return labels;
+  });
 }
 
 Vector LabelJoin(const Vector& input, const std::string& dst, const std::string& separator,
-                 const std::vector<std::string>& sources) {
+                 const std::vector<std::string>& sources, Relabelled* memo) {
   if (!IsValidLabelName(dst)) Throw("invalid destination label name in label_join(): " + dst);
   for (const auto& source : sources) {
     if (!IsValidLabelName(source)) Throw("invalid source label name in label_join(): " + source);
   }
-  Vector out;
-  out.reserve(input.size());
-  for (const auto& sample : input) {
+  return Relabel(input, memo, [&](const VectorSample& sample) {
     std::string joined;
     for (std::size_t i = 0; i < sources.size(); ++i) {
       if (i > 0) joined += separator;
@@ -489,9 +522,8 @@ Vector LabelJoin(const Vector& input, const std::string& dst, const std::string&
     }
     Labels labels = sample.labels;
     labels.Set(dst, joined);  // an empty result removes dst
-    out.push_back(VectorSample{std::move(labels), sample.value, sample.t_ms});
-  }
-  return out;
+    return labels;
+  });
 }
 
 void SortByValue(Vector& vector, bool descending) {
