@@ -267,34 +267,56 @@ void ShortTermStore::AppendBatch(const std::string& source, std::vector<Sample> 
 
 void ShortTermStore::AppendUntracked(std::vector<Sample> samples) {
   std::unique_lock lock(mutex_);
-  // Rewritten in place, each entry read before it is replaced: no new vectors per call.
-  if (untracked_order_.size() < samples.size()) {
-    untracked_order_.resize(samples.size(), kFreeSlot);
-    untracked_addresses_.resize(samples.size(), nullptr);
-  }
+  const std::vector<std::uint32_t>& last_order = untracked_order_;
+  const std::vector<const void*>& last_addresses = untracked_addresses_;
+  std::vector<std::uint32_t>& order = next_untracked_order_;
+  std::vector<const void*>& addresses = next_untracked_addresses_;
+  order.assign(samples.size(), kFreeSlot);
+  addresses.assign(samples.size(), nullptr);
+  // Where this call's samples stand against the last call's: a rule that writes a few more or
+  // fewer series than last round (a stale marker, a series come or gone) shifts every later
+  // sample, and the hints must follow the shift, not fail for the rest of the call.
+  std::ptrdiff_t shift = 0;
+  const auto last_position = [&](std::size_t i) { return static_cast<std::ptrdiff_t>(i) + shift; };
   for (std::size_t i = 0; i < samples.size(); ++i) {
     auto& sample = samples[i];
     const void* address = sample.labels.address();
+    const std::ptrdiff_t hinted = last_position(i);
     Series* series = nullptr;
-    if (address != nullptr && untracked_addresses_[i] == address) {
-      series = directory_[untracked_order_[i]];
+    if (address != nullptr && hinted >= 0 && hinted < std::ssize(last_addresses) &&
+        last_addresses[static_cast<std::size_t>(hinted)] == address) {
+      series = directory_[last_order[static_cast<std::size_t>(hinted)]];
     } else {
       const std::uint64_t hash = sample.labels.Hash();
       series = Find(sample.labels, hash);
-      if (series == nullptr && rules::IsStaleNaN(sample.point.v)) {
-        // Never start a series with its end; the entry stays, keeping later samples in place.
-        untracked_order_[i] = kFreeSlot;
-        untracked_addresses_[i] = nullptr;
-        continue;
+      if (series == nullptr && rules::IsStaleNaN(sample.point.v)) continue;  // never start ended
+      if (series == nullptr) {
+        series = FindOrCreate(sample.labels, hash);
+      } else {
+        // Near the hint, where was this series last time? From there on the hints line up.
+        const void* held = series->labels.address();
+        const std::ptrdiff_t from = std::max<std::ptrdiff_t>(0, hinted - 32);
+        const std::ptrdiff_t to = std::min<std::ptrdiff_t>(std::ssize(last_addresses), hinted + 33);
+        for (std::ptrdiff_t k = from; k < to; ++k) {
+          if (last_addresses[static_cast<std::size_t>(k)] == held) {
+            shift = k - static_cast<std::ptrdiff_t>(i);
+            break;
+          }
+        }
+        if (held != address) {
+          // An equal set, another object: the writer remembered a new one (a rule that rebuilt
+          // its outputs). Holding the writer's own set lets the next round's sample match by
+          // address here, and selections over this round's outputs match the store's by address.
+          series->labels = sample.labels;
+        }
       }
-      if (series == nullptr) series = FindOrCreate(sample.labels, hash);
     }
     series = AppendPoint(series, sample.point);
-    untracked_order_[i] = series->id;
-    untracked_addresses_[i] = series->labels.address();
+    order[i] = series->id;
+    addresses[i] = series->labels.address();
   }
-  untracked_order_.resize(samples.size());
-  untracked_addresses_.resize(samples.size());
+  untracked_order_.swap(next_untracked_order_);
+  untracked_addresses_.swap(next_untracked_addresses_);
   FinishWrite();
 }
 

@@ -160,12 +160,16 @@ class ShortTermStore final : public rules::Storage {
   std::unordered_map<std::string, std::vector<std::uint32_t>> by_source_;
   std::uint64_t batch_counter_ = 0;
   // The series of the last AppendUntracked call in its order, with the address of each one's
-  // label set: rule outputs come in the same order every round with the same label sets, so a
-  // sample finds its series by one address comparison instead of a probe of slots_. A series
-  // holds its label set, so an address cannot be reused while the series lives; Compact, which
-  // removes series, clears these.
+  // label set: rule outputs come in much the same order every round with the same label sets, so
+  // a sample finds its series by one address comparison instead of a probe of slots_. A series
+  // holds its label set, so an address cannot be reused while the series lives: the set goes
+  // only when the series adopts a writer's equal set, and the samples of that call were all
+  // made before it went. Compact, which removes series, clears these.
   std::vector<std::uint32_t> untracked_order_;
   std::vector<const void*> untracked_addresses_;
+  // The next call's, built beside the last call's and swapped in: no new vectors per call.
+  std::vector<std::uint32_t> next_untracked_order_;
+  std::vector<const void*> next_untracked_addresses_;
   std::vector<NameEntry*> unsorted_;  // entries with new series in this write
   std::vector<NameEntry*> touched_;   // entries whose layout changed in this write
 };
