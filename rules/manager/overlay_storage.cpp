@@ -4,7 +4,7 @@
 
 namespace inferwatch::rules::manager {
 
-std::int64_t OverlayStorage::Find(const Labels& labels) const {
+std::int64_t OverlayStorage::FindIndexed(const Labels& labels) const {
   if (slots_.empty()) return -1;
   const std::uint64_t hash = labels.Hash();
   for (std::size_t slot = hash & mask_; slots_[slot].position != kFree; slot = (slot + 1) & mask_) {
@@ -15,22 +15,32 @@ std::int64_t OverlayStorage::Find(const Labels& labels) const {
   return -1;
 }
 
+void OverlayStorage::IndexPending(const Named& named) const {
+  if (named.indexed == named.positions.size()) return;
+  ReserveSlots(series_.size());
+  for (; named.indexed < named.positions.size(); ++named.indexed) {
+    Place(named.positions[named.indexed]);
+  }
+}
+
 void OverlayStorage::Reserve(std::size_t series) {
   series_.reserve(series);
   ReserveSlots(series);
 }
 
-void OverlayStorage::ReserveSlots(std::size_t series) {
+void OverlayStorage::ReserveSlots(std::size_t series) const {
   // At most half full, so probe runs stay short.
   if (series * 2 <= slots_.size()) return;
   std::size_t capacity = 64;
   while (capacity < series * 2) capacity *= 2;
   slots_.assign(capacity, Slot{});
   mask_ = capacity - 1;
-  for (std::size_t position = 0; position < series_.size(); ++position) Place(position);
+  for (const auto& [name, named] : by_name_) {
+    for (std::size_t i = 0; i < named.indexed; ++i) Place(named.positions[i]);
+  }
 }
 
-void OverlayStorage::Place(std::size_t position) {
+void OverlayStorage::Place(std::size_t position) const {
   const std::uint64_t hash = series_[position].labels.Hash();
   std::size_t slot = hash & mask_;
   while (slots_[slot].position != kFree) slot = (slot + 1) & mask_;
@@ -39,30 +49,28 @@ void OverlayStorage::Place(std::size_t position) {
 
 void OverlayStorage::Append(const Labels& labels, std::int64_t t_ms, double value) {
   const SamplePoint point{t_ms, value};
-  if (const std::int64_t found = Find(labels); found >= 0) {
-    Series& series = series_[static_cast<std::size_t>(found)];
-    SamplePoint& last = series.later.empty() ? series.first : series.later.back();
-    if (last.t_ms >= t_ms) {
-      last = point;
-    } else {
-      series.later.push_back(point);
+  if (auto named = by_name_.find(labels.MetricName()); named != by_name_.end()) {
+    IndexPending(named->second);
+    if (const std::int64_t found = FindIndexed(labels); found >= 0) {
+      Series& series = series_[static_cast<std::size_t>(found)];
+      SamplePoint& last = series.later.empty() ? series.first : series.later.back();
+      if (last.t_ms >= t_ms) {
+        last = point;
+      } else {
+        series.later.push_back(point);
+      }
+      return;
     }
-    return;
   }
   AppendNew(labels, t_ms, value);
 }
 
 void OverlayStorage::AppendNew(const Labels& labels, std::int64_t t_ms, double value) {
-  const SamplePoint point{t_ms, value};
-  ReserveSlots(series_.size() + 1);
   const std::string_view name = labels.MetricName();
   auto named = by_name_.find(name);
-  if (named == by_name_.end()) {
-    named = by_name_.emplace(std::string(name), std::vector<std::size_t>{}).first;
-  }
-  named->second.push_back(series_.size());
-  series_.push_back(Series{labels, point, {}});
-  Place(series_.size() - 1);
+  if (named == by_name_.end()) named = by_name_.emplace(std::string(name), Named{}).first;
+  named->second.positions.push_back(series_.size());
+  series_.push_back(Series{labels, SamplePoint{t_ms, value}, {}});
 }
 
 Storage::VisitOrder OverlayStorage::Select(std::span<const LabelMatcher> matchers,
@@ -74,6 +82,11 @@ Storage::VisitOrder OverlayStorage::Select(std::span<const LabelMatcher> matcher
   if (series_.empty() ||
       (name_equal != nullptr && by_name_.find(name_equal->value) == by_name_.end())) {
     return base_.Select(matchers, mint_ms, maxt_ms, visit);
+  }
+  if (name_equal != nullptr) {
+    IndexPending(by_name_.find(name_equal->value)->second);
+  } else {
+    for (const auto& [name, named] : by_name_) IndexPending(named);
   }
   auto in_range = [&](const Series& series) {
     std::vector<SamplePoint> points;
@@ -92,7 +105,7 @@ Storage::VisitOrder OverlayStorage::Select(std::span<const LabelMatcher> matcher
   bool visited_unmerged = false;
   const VisitOrder base_order = base_.Select(
       matchers, mint_ms, maxt_ms, [&](const Labels& labels, std::span<const SamplePoint> points) {
-        const std::int64_t found = Find(labels);
+        const std::int64_t found = FindIndexed(labels);
         if (found < 0) {
           visit(labels, points);
           return;
@@ -126,7 +139,7 @@ Storage::VisitOrder OverlayStorage::Select(std::span<const LabelMatcher> matcher
   const auto order = [&] { return visited_unmerged ? VisitOrder::kUnordered : base_order; };
   // A selector that names its metric only looks at this round's series of that name.
   if (name_equal != nullptr) {
-    for (std::size_t i : by_name_.find(name_equal->value)->second) visit_unmerged(i);
+    for (std::size_t i : by_name_.find(name_equal->value)->second.positions) visit_unmerged(i);
     return order();
   }
   for (std::size_t i = 0; i < series_.size(); ++i) visit_unmerged(i);

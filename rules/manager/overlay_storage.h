@@ -40,12 +40,21 @@ class OverlayStorage : public Storage {
     std::vector<SamplePoint> later;
   };
   static constexpr std::uint32_t kFree = 0;
-  // The position of the series with these labels in series_, or -1.
-  std::int64_t Find(const Labels& labels) const;
+  // series_ positions per metric name. A name enters the slot table only when a look-up needs it
+  // (a later rule reads it, or a rule writes it again): most names a round records are never
+  // looked up, and entering every output costs a cache miss each.
+  struct Named {
+    std::vector<std::size_t> positions;
+    mutable std::size_t indexed = 0;  // positions[0, indexed) are in the slot table
+  };
+  // The position of the series with these labels in series_, or -1; its name must be indexed.
+  std::int64_t FindIndexed(const Labels& labels) const;
+  // Enters the name's series that are not in the slot table yet.
+  void IndexPending(const Named& named) const;
   // Grows the slot table, if need be, to hold this many series.
-  void ReserveSlots(std::size_t series);
+  void ReserveSlots(std::size_t series) const;
   // Enters series_[position] into the slot table, which has room for it.
-  void Place(std::size_t position);
+  void Place(std::size_t position) const;
 
   const Storage& base_;
   std::vector<Series> series_;
@@ -53,14 +62,16 @@ class OverlayStorage : public Storage {
   // hash, never by scanning, or a round costs the square of the fleet size. Open addressing
   // over label-set hashes (remembered by each set), each slot a position in series_ plus one and
   // the hash, so a probe past another series compares hashes without reading its label set.
+  // Filled as look-ups need it, from const selections too: one evaluation uses an overlay at a
+  // time.
   struct Slot {
     std::uint64_t hash = 0;
     std::uint32_t position = kFree;
   };
-  std::vector<Slot> slots_;
-  std::size_t mask_ = 0;
-  // series_ indexes per metric name; looked up by view, so a new series allocates no name.
-  std::map<std::string, std::vector<std::size_t>, std::less<>> by_name_;
+  mutable std::vector<Slot> slots_;
+  mutable std::size_t mask_ = 0;
+  // Looked up by view, so a new series allocates no name.
+  std::map<std::string, Named, std::less<>> by_name_;
 };
 
 }  // namespace inferwatch::rules::manager
