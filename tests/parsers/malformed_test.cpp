@@ -59,6 +59,11 @@ std::string SecondGroupAtUsualTimeWith(const std::string& line8) {
   return out;
 }
 
+// One histogram family of the given sample lines (each ending in a newline).
+std::string HistogramOf(const std::string& lines) {
+  return "# TYPE h histogram\n" + lines + "# EOF\n";
+}
+
 TEST_CASE("malformed payloads report the first error with its location", "[parsers]") {
   const Malformed cases[] = {
       {kText, "a{b=\"c} 1\n", 1, 5, "unterminated label value"},
@@ -230,6 +235,75 @@ TEST_CASE("malformed payloads report the first error with its location", "[parse
        "histogram \"h\" has no +Inf bucket"},
       {kOm, SecondGroupWith("h_bucket{a=\"2\",le=\"2\"} 1 1"), 7, 1,
        "histogram \"h\" has no +Inf bucket"},
+      // Buckets written as the bucket before except in `le` and in one label with escapes (which
+      // the tokenizer never copies from the line before): a different value there, or the same
+      // value escaped elsewhere, is another group.
+      {kOm, HistogramOf(R"(h_bucket{a="x\\y",b="1",le="1",z="q"} 0
+h_bucket{a="x\\y",b="1",le="2",z="q"} 1
+h_bucket{a="x\\z",b="1",le="+Inf",z="q"} 2
+)"),
+       3, 1, "histogram \"h\" has no +Inf bucket"},
+      {kOm, HistogramOf(R"(h_bucket{a="1",le="1",m="p\"q\"",z="q"} 0
+h_bucket{a="1",le="2",m="p\"q\"",z="q"} 1
+h_bucket{a="1",le="+Inf",m="p\"r\"",z="q"} 2
+)"),
+       3, 1, "histogram \"h\" has no +Inf bucket"},
+      {kOm, HistogramOf(R"(h_bucket{a="1",le="1",m="p\nq"} 0
+h_bucket{a="1",le="2",m="p\nq"} 1
+h_bucket{a="1",le="+Inf",m="p\nr"} 2
+)"),
+       3, 1, "histogram \"h\" has no +Inf bucket"},
+      {kOm, HistogramOf(R"(h_bucket{a="1",le="1",m="p\nq"} 0
+h_bucket{a="1",le="2",m="p\nqq"} 1
+)"),
+       2, 1, "histogram \"h\" has no +Inf bucket"},
+      {kOm, HistogramOf(R"(h_bucket{a="1",le="1",m="p\\q",z="q"} 0
+h_bucket{a="1",le="2",m="\\pq",z="q"} 1
+)"),
+       2, 1, "histogram \"h\" has no +Inf bucket"},
+      {kOm, HistogramOf(R"(h_bucket{a="1",le="1",m="p\\q",z="q"} 0
+h_bucket{a="1",le="2",m="p\\q",z="r"} 1
+)"),
+       2, 1, "histogram \"h\" has no +Inf bucket"},
+      {kOm, HistogramOf(R"(h_bucket{m="p\\q",le="1"} 0
+h_bucket{m="p\\q",le="+Inf"} 1
+h_count{m="p\\q"} 1
+h_sum{m="p\\q"} 3
+h_bucket{m="p\\r",le="1"} 0
+h_bucket{m="p\\q",le="+Inf"} 1
+)"),
+       7, 1, "samples of one series group must be contiguous within family \"h\""},
+      {kOm, HistogramOf(R"(h_bucket{a="1",le="1",m="p\\q"} 0 1732284140.891
+h_bucket{a="1",le="+Inf",m="p\\q"} 2 1732284140.892
+)"),
+       2, 1, "histogram \"h\" has no +Inf bucket"},
+      // A _sum after the buckets whose labels before `le`'s place are the buckets' and whose
+      // labels after it differ (or are one more) is another group.
+      {kOm, HistogramOf(R"(h_bucket{a="1",le="1",z="q"} 0
+h_bucket{a="1",le="+Inf",z="q"} 2
+h_sum{a="1",z="r"} 3
+h_count{a="1",z="q"} 2
+)"),
+       5, 1, "samples of one series group must be contiguous within family \"h\""},
+      {kOm, HistogramOf(R"(h_bucket{a="1",le="1",z="q"} 0
+h_bucket{a="1",le="+Inf",z="q"} 2
+h_sum{a="1",z="q",zz="1"} 3
+h_count{a="1",z="q"} 2
+)"),
+       5, 1, "samples of one series group must be contiguous within family \"h\""},
+      {kOm, HistogramOf(R"(h_bucket{a="1",le="1",z="q"} 0 5
+h_bucket{a="1",le="+Inf",z="q"} 2 5
+h_sum{a="1",z="q"} 3
+)"),
+       4, 1, "some samples of this series group have a timestamp and some do not"},
+      {kOm, HistogramOf(R"(h_bucket{le="1",z="q"} 0
+h_bucket{le="+Inf",z="q"} 2
+h_sum{z="q"} 3
+h_count{z="q"} 2
+h_bucket{le="+Inf",z="r"} 2
+h_sum{z="q"} 3
+)"),
+       7, 1, "samples of one series group must be contiguous within family \"h\""},
   };
   for (const Malformed& test : cases) {
     INFO(test.body);
@@ -284,6 +358,34 @@ TEST_CASE("OpenMetrics series groups ignore label order, escapes and the le labe
   REQUIRE_FALSE(error);
   REQUIRE(recorder.samples.size() == 7);
   CHECK(recorder.samples[2].labels[0].second == "x\\y");
+}
+
+TEST_CASE("OpenMetrics bucket runs with an escaped label stay one group",
+          "[parsers][openmetrics]") {
+  // The label with escapes before `le`, after it, and last, in two groups each.
+  for (const char* labels : {R"(a="x\\y",b="1",{le},z="q")", R"(a="1",{le},m="p\"q\"",z="q")",
+                             R"(a="1",{le},m="p\nq")", R"({le},m="p\\q")"}) {
+    INFO(labels);
+    std::string lines;
+    for (const char* group : {"1", "2"}) {
+      auto line = [&](const std::string& name, const std::string& le, const std::string& value) {
+        std::string set = std::string(labels);
+        const std::size_t at = set.find("{le}");
+        set.replace(at, 4,
+                    le.empty() ? "g=\"" + std::string(group) + "\""
+                               : "g=\"" + std::string(group) + "\",le=\"" + le + "\"");
+        if (set.starts_with(",")) set.erase(0, 1);
+        return "h_" + name + "{" + set + "} " + value + " 1732284140.891\n";
+      };
+      lines += line("bucket", "0.1", "0") + line("bucket", "1", "1") + line("bucket", "+Inf", "2") +
+               line("count", "", "2") + line("sum", "", "3");
+    }
+    testing::Recorder recorder;
+    const auto error = Parse(HistogramOf(lines), kOm, recorder);
+    INFO((error ? error->ToString() : ""));
+    CHECK_FALSE(error);
+    CHECK(recorder.samples.size() == 10);
+  }
 }
 
 TEST_CASE("0.0.4 is as lenient as Prometheus's text parser", "[parsers]") {
