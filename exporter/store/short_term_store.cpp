@@ -80,7 +80,20 @@ ShortTermStore::Series* ShortTermStore::AppendPoint(Series* series, rules::Sampl
     const std::size_t kept = series->size - std::min<std::size_t>(drop, series->size);
     std::memmove(series->points(), series->points() + (series->size - kept),
                  kept * sizeof(rules::SamplePoint));
+    if (series->in_arena && series->size == series->capacity && series->entry->full > 0) {
+      --series->entry->full;
+    }
     series->size = static_cast<std::uint32_t>(kept);
+  }
+  if (series->size == series->capacity && series->in_arena &&
+      series->entry->full * 4 >= series->entry->ids.size()) {
+    // Series of one metric fill up together (one point per scrape each): rather than move them
+    // one by one to the heap and then all back, lay the metric out now with room for all.
+    NameEntry& entry = *series->entry;
+    const std::uint32_t id = series->id;
+    SortNewIds(entry);
+    Relayout(entry);
+    series = directory_[id];
   }
   if (series->size == series->capacity) {
     Series* grown = NewHeapRecord(NextCapacity(*series));
@@ -102,6 +115,7 @@ ShortTermStore::Series* ShortTermStore::AppendPoint(Series* series, rules::Sampl
     series = grown;
   }
   series->points()[series->size++] = point;
+  if (series->size == series->capacity && series->in_arena) ++series->entry->full;
   return series;
 }
 
@@ -112,6 +126,7 @@ void ShortTermStore::Touch(NameEntry& entry) {
 }
 
 void ShortTermStore::Relayout(NameEntry& entry) {
+  std::size_t full = 0;
   std::size_t bytes = 0;
   for (const std::uint32_t id : entry.ids) bytes += RecordBytes(NextCapacity(*directory_[id]));
   auto arena = std::make_unique_for_overwrite<std::byte[]>(bytes);
@@ -135,12 +150,14 @@ void ShortTermStore::Relayout(NameEntry& entry) {
     DestroyRecord(old);
     directory_[id] = moved;
     at += RecordBytes(capacity);
+    if (moved->size == capacity) ++full;
   }
   // Every record of the old arena is dead now (labels released), so it goes without a walk.
   entry.arena = std::move(arena);
   entry.arena_bytes = bytes;
   entry.outside = 0;
   entry.dead = 0;
+  entry.full = full;
 }
 
 ShortTermStore::Series* ShortTermStore::Find(const rules::Labels& labels,
@@ -201,28 +218,31 @@ ShortTermStore::Series* ShortTermStore::FindOrCreate(rules::Labels& labels, std:
   return series;
 }
 
-void ShortTermStore::FinishWrite() {
+void ShortTermStore::SortNewIds(NameEntry& entry) {
+  auto& ids = entry.ids;
+  if (entry.sorted_prefix == ids.size()) return;
   const auto by_labels = [&](std::uint32_t a, std::uint32_t b) {
     return directory_[a]->labels < directory_[b]->labels;
   };
-  for (NameEntry* entry : unsorted_) {
-    auto& ids = entry->ids;
-    const auto middle = ids.begin() + static_cast<std::ptrdiff_t>(entry->sorted_prefix);
-    const std::size_t added = ids.size() - entry->sorted_prefix;
-    if (added * 16 < entry->sorted_prefix) {
-      // A few new series among many: insert each where it belongs (an id move, log n
-      // comparisons) rather than comparing every series in a merge.
-      std::vector<std::uint32_t> fresh(middle, ids.end());
-      ids.erase(middle, ids.end());
-      for (const std::uint32_t one : fresh) {
-        ids.insert(std::upper_bound(ids.begin(), ids.end(), one, by_labels), one);
-      }
-    } else {
-      std::sort(middle, ids.end(), by_labels);
-      std::inplace_merge(ids.begin(), middle, ids.end(), by_labels);
+  const auto middle = ids.begin() + static_cast<std::ptrdiff_t>(entry.sorted_prefix);
+  const std::size_t added = ids.size() - entry.sorted_prefix;
+  if (added * 16 < entry.sorted_prefix) {
+    // A few new series among many: insert each where it belongs (an id move, log n
+    // comparisons) rather than comparing every series in a merge.
+    std::vector<std::uint32_t> fresh(middle, ids.end());
+    ids.erase(middle, ids.end());
+    for (const std::uint32_t one : fresh) {
+      ids.insert(std::upper_bound(ids.begin(), ids.end(), one, by_labels), one);
     }
-    entry->sorted_prefix = ids.size();
+  } else {
+    std::sort(middle, ids.end(), by_labels);
+    std::inplace_merge(ids.begin(), middle, ids.end(), by_labels);
   }
+  entry.sorted_prefix = ids.size();
+}
+
+void ShortTermStore::FinishWrite() {
+  for (NameEntry* entry : unsorted_) SortNewIds(*entry);
   unsorted_.clear();
   // Out-of-arena series cost a selection its memory order; relaying out once a quarter of the
   // entry has moved keeps the copying to a few passes over each series as an entry grows.
@@ -336,6 +356,7 @@ void ShortTermStore::Compact(std::int64_t now_ms) {
   const std::int64_t oldest = now_ms - options_.retention.count();
   std::vector<bool> removed(directory_.size(), false);
   bool any_removed = false;
+  for (auto& [name, entry] : by_name_) entry.full = 0;  // recounted below
   for (Series* series : directory_) {
     if (series == nullptr) continue;
     rules::SamplePoint* points = series->points();
@@ -352,6 +373,8 @@ void ShortTermStore::Compact(std::int64_t now_ms) {
     if (series->size == 0 || ended) {
       removed[series->id] = true;
       any_removed = true;
+    } else if (series->in_arena && series->size == series->capacity) {
+      ++series->entry->full;
     }
   }
   if (!any_removed) return;

@@ -108,6 +108,7 @@ class ShortTermStore final : public rules::Storage {
     std::vector<std::size_t> record_starts;
     std::size_t outside = 0;  // live series with heap records
     std::size_t dead = 0;     // arena records no longer live
+    std::size_t full = 0;     // arena records that had no room left (at most)
     bool touched = false;     // in touched_: checked for relayout when the write ends
     // Postings built on first use, per label name: value -> positions in `ids`, ascending.
     // Selections like llm_slo_burn_rate{slo="ttft",window="1h"} then touch their own series
@@ -129,6 +130,8 @@ class ShortTermStore final : public rules::Storage {
   // Copies every series of the entry into a new arena in label order.
   void Relayout(NameEntry& entry);
   void Touch(NameEntry& entry);
+  // Sorts the entry's new series (past sorted_prefix) into label order.
+  void SortNewIds(NameEntry& entry);
   // Ends a write: sorts new series into their entries and relays out entries gone out of order.
   void FinishWrite();
   Series* Find(const rules::Labels& labels, std::uint64_t hash) const;
