@@ -17,7 +17,8 @@
 // Measured: RuleManager::EvaluateAll over all rules plus appending the outputs to the store (as
 // exporter/daemon/rule_runner.cpp does), for several rounds at successive 15 s timestamps; before
 // each round (untimed) every target gets one more scrape, unless --frozen. Reports the median and
-// minimum round time, the process CPU time per round, the outputs per round, and VmRSS/VmHWM from
+// minimum round time, the process CPU time per round, the outputs per round, each round's time and
+// output-write time (rounds_ms=, append_ms=), and VmRSS/VmHWM from
 // /proc/self/status after the rounds (both grow monotonically across target counts since they are
 // process-wide).
 //
@@ -541,11 +542,11 @@ int main(int argc, char** argv) {
         "pack_bench targets=%d series=%zu rules=%zu round_ms_median=%.2f round_ms_min=%.2f "
         "cpu_ms_median=%.2f append_ms_median=%.2f outputs=%zu rss_MiB=%.1f hwm_MiB=%.1f "
         "first_eval_ms=%lld "
-        "data_age_s=%.1f rounds_ms=%s\n",
+        "data_age_s=%.1f rounds_ms=%s append_ms=%s\n",
         n, counts.series, rule_count, median, *std::min_element(round_ms.begin(), round_ms.end()),
         Median(cpu_ms), Median(append_ms), outputs, StatusMiB("VmRSS"), StatusMiB("VmHWM"),
         static_cast<long long>(first_eval_ms), static_cast<double>(first_eval_ms - end_ms) / 1000.0,
-        Join(round_ms, "%.1f").c_str());
+        Join(round_ms, "%.1f").c_str(), Join(append_ms, "%.1f").c_str());
     for (const auto& [name, count] : outputs_by_name) {
       std::printf("pack_bench output name=%s samples=%zu\n", name.c_str(), count);
     }
