@@ -66,6 +66,12 @@ void CheckUniqueLabelSets(const Vector& vector) {
   if (ContainsSameLabelSet(vector)) Throw("vector cannot contain metrics with the same labelset");
 }
 
+void CheckUniqueLabelSetsOnce(const Vector& vector, ReusedLabelSets* memo) {
+  if (memo != nullptr && memo->all_reused && memo->checked_unique) return;
+  CheckUniqueLabelSets(vector);
+  if (memo != nullptr) memo->checked_unique = true;
+}
+
 bool SameMetricName(const Vector& vector) {
   if (vector.empty()) return true;
   const std::string_view first = vector.front().labels.MetricName();
@@ -517,11 +523,7 @@ class Evaluator {
         out = detail::LabelJoin(input, StringArg(*call.args[1]), StringArg(*call.args[2]), sources,
                                 memo);
       }
-      // The very label sets that passed last time pass again.
-      if (memo == nullptr || !memo->all_reused || !memo->checked_unique) {
-        detail::CheckUniqueLabelSets(out);
-        if (memo != nullptr) memo->checked_unique = true;
-      }
+      detail::CheckUniqueLabelSetsOnce(out, memo);
       return Value{std::move(out)};
     }
     if (name == "sort" || name == "sort_desc") {
@@ -716,14 +718,8 @@ class Evaluator {
         default: {
           detail::BinaryLabels* memo =
               options_.memory != nullptr ? &options_.memory->BinaryLabelsOf(b) : nullptr;
-          bool all_reused = false;
-          out = VectorBinary(b, lv, rv, t, memo, &all_reused);
-          // The very label sets that passed last time pass again.
-          if (!all_reused || !memo->checked_unique) {
-            detail::CheckUniqueLabelSets(out);
-            // The memo now holds exactly out's label sets.
-            if (memo != nullptr) memo->checked_unique = true;
-          }
+          out = VectorBinary(b, lv, rv, t, memo);
+          detail::CheckUniqueLabelSetsOnce(out, memo);
         }
       }
       for (auto& s : out) s.t_ms = t;
@@ -804,20 +800,16 @@ class Evaluator {
     return out;
   }
 
-  // With `memo`, reuses the result label sets it holds (see detail::BinaryLabels) and sets
-  // *all_reused when every result's set was reused at its own position and nothing was left over.
+  // With `memo`, reuses the result label sets it holds and records the new ones (see
+  // detail::BinaryLabels).
   static Vector VectorBinary(const Binary& b, Vector& lhs_in, Vector& rhs_in, std::int64_t t,
-                             detail::BinaryLabels* memo, bool* all_reused) {
+                             detail::BinaryLabels* memo) {
     const VectorMatching& m = b.matching;
-    *all_reused = false;
     if (lhs_in.empty() || rhs_in.empty()) {
-      if (memo != nullptr) {
-        memo->entries.clear();
-        memo->checked_unique = false;
-      }
+      if (memo != nullptr) *memo = detail::BinaryLabels{};
       return {};
     }
-    bool reused_every = memo != nullptr;
+    bool all_reused = true;
     const bool one_to_many = m.card == Cardinality::kOneToMany;
     Vector& many = one_to_many ? rhs_in : lhs_in;
     Vector& one = one_to_many ? lhs_in : rhs_in;
@@ -864,14 +856,9 @@ class Evaluator {
         metric = ResultLabels(s.labels, partner.labels, b.op, m);
         if (b.return_bool) metric.Remove("__name__");
         if (memo != nullptr) {
-          reused_every = false;
+          all_reused = false;
           memo->checked_unique = false;
-          detail::BinaryLabels::Entry entry{s.labels, partner.labels, metric};
-          if (position < memo->entries.size()) {
-            memo->entries[position] = std::move(entry);
-          } else {
-            memo->entries.push_back(std::move(entry));
-          }
+          detail::RememberAt(memo->entries, position, {s.labels, partner.labels, metric});
         }
       }
       if (m.card == Cardinality::kOneToOne) {
@@ -885,12 +872,14 @@ class Evaluator {
       }
       out.push_back(VectorSample{std::move(metric), value, t});
     }
-    if (memo != nullptr && memo->entries.size() != out.size()) {
-      reused_every = false;
-      memo->checked_unique = false;
-      memo->entries.resize(out.size());
+    if (memo != nullptr) {
+      if (memo->entries.size() != out.size()) {
+        all_reused = false;
+        memo->checked_unique = false;
+        memo->entries.resize(out.size());
+      }
+      memo->all_reused = all_reused;
     }
-    *all_reused = reused_every;
     return out;
   }
 

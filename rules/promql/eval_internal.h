@@ -34,6 +34,10 @@ std::uint64_t SignatureOf(const Labels& labels, bool on, const std::vector<std::
 // same way for every sample cannot create duplicates, and skips the check. Dropping the metric
 // name can, unless every sample had the same name: DropMetricNames says when to check.
 void CheckUniqueLabelSets(const Vector& vector);
+struct ReusedLabelSets;
+// CheckUniqueLabelSets, skipped when `memo` (may be null) holds exactly `vector`'s label sets,
+// all reused, and they passed before; afterwards `memo` records that they passed.
+void CheckUniqueLabelSetsOnce(const Vector& vector, ReusedLabelSets* memo);
 
 bool SameMetricName(const Vector& vector);
 // Removes every sample's metric name; returns whether that may have made two label sets equal
@@ -195,30 +199,47 @@ struct HistogramLayout {
   std::vector<Histogram> histograms;  // in order of first appearance
   bool one_metric_name = true;        // every input had the same name (or none)
 };
+// What a memory of result label sets (BinaryLabels, Relabelled) says about its last use: whether
+// every result label set was reused at its own position, and whether the label sets it holds
+// passed the uniqueness check. Both true: the very label sets that passed last time, which pass
+// again (see CheckUniqueLabelSetsOnce).
+struct ReusedLabelSets {
+  bool all_reused = false;
+  bool checked_unique = false;
+};
+// Sets entries[i] to `entry`, appending when i is the size: memories are rewritten in place,
+// position by position, as a result is built.
+template <class Entry>
+void RememberAt(std::vector<Entry>& entries, std::size_t i, Entry entry) {
+  if (i < entries.size()) {
+    entries[i] = std::move(entry);
+  } else {
+    entries.push_back(std::move(entry));
+  }
+}
 // The result label sets of a vector binary operation by output position, each with the two input
 // label sets it was built from. Both sides usually hold the same label-set objects round after
 // round (the store's series, their remembered name-less copies, a GroupingMemo's groups), so a
 // result is reused while its inputs are those very objects, compared by address (the memo holds
 // them, so no address is reused). Building the set anew costs allocations per sample, and a new
 // object each round defeats every address test downstream.
-struct BinaryLabels {
+struct BinaryLabels : ReusedLabelSets {
   struct Entry {
     Labels many;
     Labels one;
     Labels result;
   };
   std::vector<Entry> entries;
-  // The last result, all of whose label sets were reused, passed the uniqueness check.
-  bool checked_unique = false;
 };
 // What label_replace or label_join made of each input label set, by input position, replayed
 // while the input at a position is the same object (compared by address; held here, so no
 // address is reused): no regex match and no new set per sample and round.
-struct Relabelled {
-  std::vector<Labels> inputs;
-  std::vector<Labels> outputs;
-  bool all_reused = false;      // by the last call
-  bool checked_unique = false;  // the outputs held passed the uniqueness check
+struct Relabelled : ReusedLabelSets {
+  struct Entry {
+    Labels input;
+    Labels output;
+  };
+  std::vector<Entry> entries;
 };
 // Lays out `input` in `layout` and computes the quantiles. With `remember`, `layout` is the one
 // this call built last time: replayed while the input is the same label sets, else rebuilt and

@@ -454,30 +454,26 @@ template <class Make>
 Vector Relabel(const Vector& input, Relabelled* memo, Make make) {
   Vector out;
   out.reserve(input.size());
-  bool all_reused = memo != nullptr && memo->inputs.size() == input.size();
+  bool all_reused = true;
   for (std::size_t i = 0; i < input.size(); ++i) {
     const VectorSample& sample = input[i];
-    if (memo != nullptr && i < memo->inputs.size() &&
-        memo->inputs[i].address() == sample.labels.address()) {
-      out.push_back(VectorSample{memo->outputs[i], sample.value, sample.t_ms});
+    if (memo != nullptr && i < memo->entries.size() &&
+        memo->entries[i].input.address() == sample.labels.address()) {
+      out.push_back(VectorSample{memo->entries[i].output, sample.value, sample.t_ms});
       continue;
     }
     out.push_back(VectorSample{make(sample), sample.value, sample.t_ms});
     if (memo == nullptr) continue;
     all_reused = false;
     memo->checked_unique = false;
-    if (i < memo->inputs.size()) {
-      memo->inputs[i] = sample.labels;
-      memo->outputs[i] = out.back().labels;
-    } else {
-      memo->inputs.push_back(sample.labels);
-      memo->outputs.push_back(out.back().labels);
-    }
+    RememberAt(memo->entries, i, {sample.labels, out.back().labels});
   }
   if (memo != nullptr) {
-    if (memo->inputs.size() != input.size()) memo->checked_unique = false;
-    memo->inputs.resize(input.size());
-    memo->outputs.resize(input.size());
+    if (memo->entries.size() != input.size()) {
+      all_reused = false;
+      memo->checked_unique = false;
+      memo->entries.resize(input.size());
+    }
     memo->all_reused = all_reused;
   }
   return out;
