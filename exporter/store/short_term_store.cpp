@@ -43,6 +43,23 @@ ShortTermStore::Series* ShortTermStore::NewHeapRecord(std::uint32_t capacity) {
   return series;
 }
 
+ShortTermStore::Series* ShortTermStore::MoveRecord(Series* from, void* to, std::uint32_t capacity,
+                                                   bool in_arena) {
+  auto* moved = new (to) Series;
+  moved->labels = std::move(from->labels);
+  moved->hash = from->hash;
+  moved->batch_stamp = from->batch_stamp;
+  moved->entry = from->entry;
+  moved->id = from->id;
+  moved->size = from->size;
+  moved->capacity = capacity;
+  moved->in_arena = in_arena;
+  std::memcpy(moved->points(), from->points(), from->size * sizeof(rules::SamplePoint));
+  DestroyRecord(from);
+  directory_[moved->id] = moved;
+  return moved;
+}
+
 void ShortTermStore::DestroyRecord(Series* series) {
   if (series->in_arena) {
     // The arena owns the memory; only the label set is the series' own.
@@ -96,23 +113,14 @@ ShortTermStore::Series* ShortTermStore::AppendPoint(Series* series, rules::Sampl
     series = directory_[id];
   }
   if (series->size == series->capacity) {
-    Series* grown = NewHeapRecord(NextCapacity(*series));
-    grown->labels = std::move(series->labels);
-    grown->hash = series->hash;
-    grown->batch_stamp = series->batch_stamp;
-    grown->entry = series->entry;
-    grown->id = series->id;
-    grown->size = series->size;
-    std::memcpy(grown->points(), series->points(), series->size * sizeof(rules::SamplePoint));
     NameEntry& entry = *series->entry;
     if (series->in_arena) {
       ++entry.dead;
       ++entry.outside;
     }
-    DestroyRecord(series);
-    directory_[grown->id] = grown;
+    const std::uint32_t capacity = NextCapacity(*series);
+    series = MoveRecord(series, ::operator new(RecordBytes(capacity)), capacity, false);
     Touch(entry);
-    series = grown;
   }
   series->points()[series->size++] = point;
   if (series->size == series->capacity && series->in_arena) ++series->entry->full;
@@ -135,26 +143,13 @@ void ShortTermStore::Relayout(NameEntry& entry) {
   entry.record_starts.reserve(entry.ids.size());
   for (const std::uint32_t id : entry.ids) {
     entry.record_starts.push_back(static_cast<std::size_t>(at - arena.get()));
-    Series* old = directory_[id];
-    const std::uint32_t capacity = NextCapacity(*old);
-    auto* moved = new (at) Series;
-    moved->labels = std::move(old->labels);
-    moved->hash = old->hash;
-    moved->batch_stamp = old->batch_stamp;
-    moved->entry = &entry;
-    moved->id = id;
-    moved->size = old->size;
-    moved->capacity = capacity;
-    moved->in_arena = true;
-    std::memcpy(moved->points(), old->points(), old->size * sizeof(rules::SamplePoint));
-    DestroyRecord(old);
-    directory_[id] = moved;
+    const std::uint32_t capacity = NextCapacity(*directory_[id]);
+    const Series* moved = MoveRecord(directory_[id], at, capacity, true);
     at += RecordBytes(capacity);
     if (moved->size == capacity) ++full;
   }
   // Every record of the old arena is dead now (labels released), so it goes without a walk.
   entry.arena = std::move(arena);
-  entry.arena_bytes = bytes;
   entry.outside = 0;
   entry.dead = 0;
   entry.full = full;
@@ -297,11 +292,10 @@ void ShortTermStore::AppendUntracked(std::vector<Sample> samples) {
   // fewer series than last round (a stale marker, a series come or gone) shifts every later
   // sample, and the hints must follow the shift, not fail for the rest of the call.
   std::ptrdiff_t shift = 0;
-  const auto last_position = [&](std::size_t i) { return static_cast<std::ptrdiff_t>(i) + shift; };
   for (std::size_t i = 0; i < samples.size(); ++i) {
     auto& sample = samples[i];
     const void* address = sample.labels.address();
-    const std::ptrdiff_t hinted = last_position(i);
+    const std::ptrdiff_t hinted = static_cast<std::ptrdiff_t>(i) + shift;
     Series* series = nullptr;
     if (address != nullptr && hinted >= 0 && hinted < std::ssize(last_addresses) &&
         last_addresses[static_cast<std::size_t>(hinted)] == address) {
@@ -488,34 +482,28 @@ rules::Storage::VisitOrder ShortTermStore::Select(std::span<const rules::LabelMa
       }
       return;
     }
-    if (entry.outside == 0) {
-      // Every series is in the arena, in label order: walk it, asking early for the headers four
-      // records on and for the label set and newest points two records on.
-      const std::byte* arena = entry.arena.get();
-      const std::vector<std::size_t>& starts = entry.record_starts;
-      for (std::size_t i = 0; i < starts.size(); ++i) {
-        if (i + 4 < starts.size()) __builtin_prefetch(arena + starts[i + 4]);
-        if (i + 2 < starts.size()) {
-          const auto* next = reinterpret_cast<const Series*>(arena + starts[i + 2]);
+    // Series in label order, the i-th at series_at(i): ask early for the headers four on and for
+    // the label sets and newest points two on, so the misses overlap instead of following each
+    // other. In the arena (every series there) the headers are in memory order too.
+    auto walk = [&](std::size_t count, auto series_at) {
+      for (std::size_t i = 0; i < count; ++i) {
+        if (i + 4 < count) __builtin_prefetch(series_at(i + 4));
+        if (i + 2 < count) {
+          const Series* next = series_at(i + 2);
           if (next->size > 0) __builtin_prefetch(next->points() + next->size - 1);
           __builtin_prefetch(next->labels.address());
         }
-        const auto* series = reinterpret_cast<const Series*>(arena + starts[i]);
+        const Series* series = series_at(i);
         if (series->live) visit_series(series, /*by_postings=*/false);
       }
-      return;
-    }
-    // Series outside the arena are allocations all over the heap: ask for the next ones early,
-    // so the misses overlap instead of following each other.
-    const std::vector<std::uint32_t>& ids = entry.ids;
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-      if (i + 4 < ids.size()) __builtin_prefetch(directory_[ids[i + 4]]);
-      if (i + 2 < ids.size()) {
-        const Series* next = directory_[ids[i + 2]];
-        if (next->size > 0) __builtin_prefetch(next->points() + next->size - 1);
-        __builtin_prefetch(next->labels.address());
-      }
-      visit_series(directory_[ids[i]], /*by_postings=*/false);
+    };
+    if (entry.outside == 0) {
+      const std::byte* arena = entry.arena.get();
+      walk(entry.record_starts.size(), [&](std::size_t i) {
+        return reinterpret_cast<const Series*>(arena + entry.record_starts[i]);
+      });
+    } else {
+      walk(entry.ids.size(), [&](std::size_t i) { return directory_[entry.ids[i]]; });
     }
   };
   if (name_equal != nullptr) {

@@ -86,7 +86,6 @@ class ShortTermStore final : public rules::Storage {
     const rules::SamplePoint* points() const {
       return reinterpret_cast<const rules::SamplePoint*>(this + 1);
     }
-    std::span<const rules::SamplePoint> point_span() const { return {points(), size}; }
   };
   static constexpr std::size_t RecordBytes(std::uint32_t capacity) {
     return sizeof(Series) + std::size_t{capacity} * sizeof(rules::SamplePoint);
@@ -102,7 +101,6 @@ class ShortTermStore final : public rules::Storage {
     // series that outgrow their room get heap records; while any live series is outside, a
     // selection goes by `ids` instead of walking the arena.
     std::unique_ptr<std::byte[]> arena;
-    std::size_t arena_bytes = 0;
     // Where each arena record starts: a walk that read each record's size to find the next would
     // wait for one cache miss after another; with the starts known it asks for records ahead.
     std::vector<std::size_t> record_starts;
@@ -125,6 +123,9 @@ class ShortTermStore final : public rules::Storage {
   // Appends to the series in place, or moves it to a larger heap record; returns where it is now.
   Series* AppendPoint(Series* series, rules::SamplePoint point);
   Series* NewHeapRecord(std::uint32_t capacity);
+  // Moves the series from its record into `to`, a record with room for `capacity` points, and
+  // points the directory there; `from` is destroyed (an arena record only marked dead).
+  Series* MoveRecord(Series* from, void* to, std::uint32_t capacity, bool in_arena);
   static void DestroyRecord(Series* series);  // releases a live series' memory or labels
   std::uint32_t NextCapacity(const Series& series) const;
   // Copies every series of the entry into a new arena in label order.
