@@ -212,6 +212,20 @@ void Labels::Remove(std::string_view name) {
   *this = Rebuilt(i, size(), nullptr);
 }
 
+Labels Labels::WithoutName() const {
+  if (rep_ != nullptr) {
+    if (Rep* cached = rep_->without_name.load(std::memory_order_acquire)) {
+      cached->refs.fetch_add(1, std::memory_order_relaxed);
+      Labels out;
+      out.rep_ = cached;
+      return out;
+    }
+  }
+  Labels copy(*this);
+  copy.Remove("__name__");
+  return copy;
+}
+
 void Labels::RemoveName(std::size_t index) {
   Rep* cached = rep_->without_name.load(std::memory_order_acquire);
   if (cached == nullptr) {

@@ -66,6 +66,10 @@ class Labels {
   bool Has(std::string_view name) const;
   void Set(std::string_view name, std::string_view value);  // empty value removes
   void Remove(std::string_view name);
+  // This set without "__name__": a copy of the remembered one when there is one, so a caller
+  // about to drop the name of a scraped series never takes (and then gives back) a reference to
+  // the set with the name, one atomic update on a cold line each.
+  Labels WithoutName() const;
   // This set with `overrides` set (an empty value removes), built at once. The overrides must be
   // sorted by name without duplicates: callers prepare them once for many label sets.
   Labels WithOverrides(std::span<const View> sorted_overrides) const;

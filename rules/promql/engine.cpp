@@ -434,12 +434,16 @@ class Evaluator {
       const auto* selector = std::get_if<MatrixSelector>(&range_arg.node);
       std::size_t* remembered_size = ResultSizeOf(&call, t);
       if (remembered_size != nullptr) out.reserve(*remembered_size);
+      // One metric's series: dropping the name cannot make two label sets equal, and it is
+      // dropped as each sample is made, while the series' label set is still in cache.
+      const bool one_metric = name != "last_over_time" && selector != nullptr &&
+                              FindNameEquality(selector->selector.matchers) != nullptr;
       if (selector != nullptr) {
         const Storage::VisitOrder order = SelectRangeInto(
             *selector, t, &window, [&](const Labels& labels, std::span<const SamplePoint> points) {
               double value = 0;
               if (detail::EvalRangeFunction(name, points, window, scalars, t, &value)) {
-                out.push_back(VectorSample{labels, value, t});
+                out.push_back(VectorSample{one_metric ? labels.WithoutName() : labels, value, t});
               }
             });
         SortByLabels(out, order);
@@ -451,13 +455,8 @@ class Evaluator {
           out.push_back(VectorSample{std::move(series.labels), value, t});
         }
       }
-      if (name != "last_over_time") {
-        if (selector != nullptr && FindNameEquality(selector->selector.matchers) != nullptr) {
-          // One metric's series: dropping the name cannot make two label sets equal.
-          for (auto& sample : out) sample.labels.Remove("__name__");
-        } else if (detail::DropMetricNames(out)) {
-          detail::CheckUniqueLabelSets(out);
-        }
+      if (name != "last_over_time" && !one_metric && detail::DropMetricNames(out)) {
+        detail::CheckUniqueLabelSets(out);
       }
       if (remembered_size != nullptr) *remembered_size = out.size();
       return Value{std::move(out)};

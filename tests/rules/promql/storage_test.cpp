@@ -68,6 +68,22 @@ TEST_CASE("Dropping the metric name gives the same set every time, and no other 
   CHECK(without_le == L({{"__name__", "x_bucket"}, {"target", "a"}}));
 }
 
+TEST_CASE("A copy without the name is the remembered set once one exists, and equal before") {
+  const Labels series = L({{"__name__", "x_bucket"}, {"le", "1"}, {"target", "a"}});
+  const Labels before = series.WithoutName();  // nothing remembered yet: builds and remembers
+  CHECK(before == L({{"le", "1"}, {"target", "a"}}));
+  CHECK(series.MetricName() == "x_bucket");
+  Labels removed = series;
+  removed.Remove("__name__");
+  const Labels after = series.WithoutName();
+  CHECK(after == before);
+  CHECK(after.address() == removed.address());  // the remembered set, not a new one
+  CHECK(series.WithoutName().address() == after.address());
+  CHECK(L({{"le", "1"}}).WithoutName() == L({{"le", "1"}}));
+  CHECK(L({{"__name__", "up"}}).WithoutName().empty());
+  CHECK(Labels().WithoutName().empty());
+}
+
 TEST_CASE("Label sets order by pairs, then by size, as Prometheus's labels.Compare") {
   CHECK(L({{"a", "1"}}) < L({{"a", "2"}}));
   CHECK(L({{"a", "1"}}) < L({{"a", "1"}, {"b", "0"}}));
