@@ -38,8 +38,16 @@
 //                         run at the data age a Prometheus saw
 //   --per-rule            also print the output samples of the last round per metric name
 //   --rule-times N        also print the N rules that took longest in the last round
+//   --retention-s S       steady state: the store keeps S seconds (default: the daemon's hour,
+//                         never reached by the default set-up), the set-up scrapes fill them, and
+//                         before every round the store is compacted (untimed), as the daemon does
+//                         every 10 s. With --warmup-rounds long enough for the rule outputs to
+//                         fill S too, no round grows the store: the rounds a long-running daemon
+//                         evaluates, without the growth of its first hour (relayouts, new pages)
+//   --warmup-rounds W     evaluate W untimed rounds before the measured ones
 //
 // Build: cmake --build build --target pack_bench && build/bench/pack_bench 100 1000
+#include <sys/resource.h>
 #include <time.h>
 
 #include <algorithm>
@@ -187,6 +195,14 @@ std::vector<std::string> PackFiles(const std::string& dir) {
   }
   std::sort(files.begin(), files.end());
   return files;
+}
+
+// Minor page faults so far: a round that touches memory the allocator has just taken from the
+// kernel pays for zeroing every new page.
+long MinorFaults() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_minflt;
 }
 
 double ProcessCpuMs() {
@@ -377,7 +393,9 @@ int main(int argc, char** argv) {
   std::string pack_dir = INFERWATCH_SOURCE_DIR "/rules/pack";
   std::vector<std::string> rule_files;
   std::string dump_path;
-  std::int64_t end_ms = kStartMs + (kScrapes - 1) * kStepMs;
+  std::int64_t end_ms = -1;  // from the set-up's length unless given
+  int retention_s = 0;
+  int warmup_rounds = 0;
   std::int64_t eval_delay_ms = 60000;
   bool frozen = false;
   bool eval_start_stdin = false;
@@ -408,6 +426,10 @@ int main(int argc, char** argv) {
         rule_files.push_back(argv[++i]);
       }
       if (rule_files.empty()) return usage();
+    } else if (arg == "--retention-s" && has_value) {
+      retention_s = std::max(1, std::atoi(argv[++i]));
+    } else if (arg == "--warmup-rounds" && has_value) {
+      warmup_rounds = std::max(0, std::atoi(argv[++i]));
     } else if (arg == "--rounds" && has_value) {
       rounds = std::max(1, std::atoi(argv[++i]));
     } else if (arg == "--end-ms" && has_value) {
@@ -444,6 +466,10 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // A steady state needs the retention full of scrapes (and one more, which compaction drops).
+  const int setup_scrapes =
+      std::max(kScrapes, retention_s > 0 ? retention_s * 1000 / static_cast<int>(kStepMs) + 2 : 0);
+  if (end_ms < 0) end_ms = kStartMs + (setup_scrapes - 1) * kStepMs;
   const auto profiles = RenderProfiles(kScrapes);
   std::size_t profile_series = 0;
   for (const auto& profile : profiles) profile_series += profile.labels.back().size();
@@ -463,9 +489,11 @@ int main(int argc, char** argv) {
     targets.reserve(static_cast<std::size_t>(n));
     for (int t = 0; t < n; ++t) targets.push_back(TargetAddress(t));
 
-    ShortTermStore store;
-    std::int64_t now_ms = end_ms - (kScrapes - 1) * kStepMs;
-    for (int i = 0; i < kScrapes; ++i, now_ms += kStepMs) {
+    ShortTermStore::Options store_options;
+    if (retention_s > 0) store_options.retention = std::chrono::seconds(retention_s);
+    ShortTermStore store(store_options);
+    std::int64_t now_ms = end_ms - (setup_scrapes - 1) * kStepMs;
+    for (int i = 0; i < setup_scrapes; ++i, now_ms += kStepMs) {
       AppendScrape(store, profiles, targets, i, now_ms);
     }
     const StoreCounts counts = CountStore(store);
@@ -513,12 +541,17 @@ int main(int argc, char** argv) {
     std::vector<double> round_ms;
     std::vector<double> cpu_ms;
     std::vector<double> append_ms;
+    std::vector<double> page_faults;
     std::map<std::string, std::size_t> outputs_by_name;
     std::size_t outputs = 0;
-    for (int r = 0; r < rounds; ++r, now_ms += kStepMs) {
-      if (!frozen) AppendScrape(store, profiles, targets, kScrapes + r, now_ms);  // untimed
+    for (int r = -warmup_rounds; r < rounds; ++r, now_ms += kStepMs) {
+      // Untimed, like the daemon's scrapes and compactions between rule evaluations.
+      if (!frozen)
+        AppendScrape(store, profiles, targets, setup_scrapes + warmup_rounds + r, now_ms);
+      if (retention_s > 0) store.Compact(now_ms);
       CollectingSink sink;
       const double cpu_start = ProcessCpuMs();
+      const long faults_start = MinorFaults();
       const auto start = std::chrono::steady_clock::now();
       manager.EvaluateAll(now_ms, store, sink);
       auto samples = sink.Take();
@@ -529,6 +562,7 @@ int main(int argc, char** argv) {
       }
       const auto append_start = std::chrono::steady_clock::now();
       store.AppendUntracked(std::move(samples));
+      if (r < 0) continue;  // a warm-up round
       append_ms.push_back(
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - append_start)
               .count());
@@ -536,17 +570,19 @@ int main(int argc, char** argv) {
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
               .count());
       cpu_ms.push_back(ProcessCpuMs() - cpu_start);
+      page_faults.push_back(static_cast<double>(MinorFaults() - faults_start));
     }
     const double median = Median(round_ms);
     std::printf(
         "pack_bench targets=%d series=%zu rules=%zu round_ms_median=%.2f round_ms_min=%.2f "
         "cpu_ms_median=%.2f append_ms_median=%.2f outputs=%zu rss_MiB=%.1f hwm_MiB=%.1f "
         "first_eval_ms=%lld "
-        "data_age_s=%.1f rounds_ms=%s append_ms=%s\n",
+        "data_age_s=%.1f rounds_ms=%s append_ms=%s page_faults=%s\n",
         n, counts.series, rule_count, median, *std::min_element(round_ms.begin(), round_ms.end()),
         Median(cpu_ms), Median(append_ms), outputs, StatusMiB("VmRSS"), StatusMiB("VmHWM"),
         static_cast<long long>(first_eval_ms), static_cast<double>(first_eval_ms - end_ms) / 1000.0,
-        Join(round_ms, "%.1f").c_str(), Join(append_ms, "%.1f").c_str());
+        Join(round_ms, "%.1f").c_str(), Join(append_ms, "%.1f").c_str(),
+        Join(page_faults, "%.0f").c_str());
     for (const auto& [name, count] : outputs_by_name) {
       std::printf("pack_bench output name=%s samples=%zu\n", name.c_str(), count);
     }
