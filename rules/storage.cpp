@@ -12,7 +12,7 @@
 
 namespace inferwatch::rules {
 
-Labels::Labels(std::vector<Pair> pairs) {
+Labels::Labels(const std::vector<Pair>& pairs) {
   std::vector<View> views;
   views.reserve(pairs.size());
   for (const auto& [name, value] : pairs) views.emplace_back(name, value);
@@ -326,8 +326,8 @@ std::strong_ordering operator<=>(const Labels& a, const Labels& b) {
   for (std::size_t i = 0; i < n; ++i) {
     const Labels::View x = Labels::PairAt(a.rep_, i);
     const Labels::View y = Labels::PairAt(b.rep_, i);
-    if (auto c = x.first <=> y.first; c != 0) return c;
-    if (auto c = x.second <=> y.second; c != 0) return c;
+    if (auto c = x.first <=> y.first; std::is_neq(c)) return c;
+    if (auto c = x.second <=> y.second; std::is_neq(c)) return c;
   }
   return a.size() <=> b.size();
 }
