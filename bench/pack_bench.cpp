@@ -17,8 +17,9 @@
 // Measured: RuleManager::EvaluateAll over all rules plus appending the outputs to the store (as
 // exporter/daemon/rule_runner.cpp does), for several rounds at successive 15 s timestamps; before
 // each round (untimed) every target gets one more scrape, unless --frozen. Reports the median and
-// minimum round time, the process CPU time per round, the outputs per round, each round's time and
-// output-write time (rounds_ms=, append_ms=), and VmRSS/VmHWM from
+// minimum round time, the process CPU time per round, the outputs per round, each round's time,
+// output-write time and minor page faults (rounds_ms=, append_ms=, page_faults=), with
+// --retention-s the median compaction time, and VmRSS/VmHWM from
 // /proc/self/status after the rounds (both grow monotonically across target counts since they are
 // process-wide).
 //
@@ -408,6 +409,7 @@ int main(int argc, char** argv) {
                  "usage: pack_bench [--pack DIR | --rules FILE...] [--rounds R] [--end-ms T]\n"
                  "                  [--dump-openmetrics FILE] [--frozen [--eval-delay-ms D]\n"
                  "                  [--eval-start-stdin]] [--per-rule] [--rule-times N]\n"
+                 "                  [--retention-s S] [--warmup-rounds W]\n"
                  "                  [TARGETS...]\n"
                  "(see the comment at the top of bench/pack_bench.cpp)\n");
     return 2;
@@ -542,13 +544,21 @@ int main(int argc, char** argv) {
     std::vector<double> cpu_ms;
     std::vector<double> append_ms;
     std::vector<double> page_faults;
+    std::vector<double> compact_ms;
     std::map<std::string, std::size_t> outputs_by_name;
     std::size_t outputs = 0;
     for (int r = -warmup_rounds; r < rounds; ++r, now_ms += kStepMs) {
       // Untimed, like the daemon's scrapes and compactions between rule evaluations.
       if (!frozen)
         AppendScrape(store, profiles, targets, setup_scrapes + warmup_rounds + r, now_ms);
-      if (retention_s > 0) store.Compact(now_ms);
+      double compact_took_ms = 0;
+      if (retention_s > 0) {
+        const auto compact_start = std::chrono::steady_clock::now();
+        store.Compact(now_ms);
+        compact_took_ms = std::chrono::duration<double, std::milli>(
+                              std::chrono::steady_clock::now() - compact_start)
+                              .count();
+      }
       CollectingSink sink;
       const double cpu_start = ProcessCpuMs();
       const long faults_start = MinorFaults();
@@ -571,6 +581,7 @@ int main(int argc, char** argv) {
               .count());
       cpu_ms.push_back(ProcessCpuMs() - cpu_start);
       page_faults.push_back(static_cast<double>(MinorFaults() - faults_start));
+      compact_ms.push_back(compact_took_ms);
     }
     const double median = Median(round_ms);
     std::printf(
@@ -583,6 +594,11 @@ int main(int argc, char** argv) {
         static_cast<long long>(first_eval_ms), static_cast<double>(first_eval_ms - end_ms) / 1000.0,
         Join(round_ms, "%.1f").c_str(), Join(append_ms, "%.1f").c_str(),
         Join(page_faults, "%.0f").c_str());
+    if (retention_s > 0) {
+      std::printf(
+          "pack_bench compaction targets=%d compact_ms_median=%.1f (untimed, before each round)\n",
+          n, Median(compact_ms));
+    }
     for (const auto& [name, count] : outputs_by_name) {
       std::printf("pack_bench output name=%s samples=%zu\n", name.c_str(), count);
     }
