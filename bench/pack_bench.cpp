@@ -425,7 +425,7 @@ int main(int argc, char** argv) {
       pack_dir = argv[++i];
     } else if (arg == "--rules" && has_value) {
       while (i + 1 < argc && argv[i + 1][0] != '-' && !is_count(argv[i + 1])) {
-        rule_files.push_back(argv[++i]);
+        rule_files.emplace_back(argv[++i]);
       }
       if (rule_files.empty()) return usage();
     } else if (arg == "--retention-s" && has_value) {
