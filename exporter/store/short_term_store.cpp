@@ -91,6 +91,10 @@ ShortTermStore::Series* ShortTermStore::AppendPoint(Series* series, rules::Sampl
       return series;
     }
   }
+  if ((series->size == series->capacity || series->size >= options_.max_points_per_series) &&
+      series->size > 0 && series->points()[0].t_ms < horizon_ms_) {
+    DropExpired(series);  // room from points compaction left, before growing or bounding
+  }
   if (series->size >= options_.max_points_per_series && series->size > 0) {
     // Bounded memory: drop the oldest quarter at once so the move cost is amortised.
     const std::size_t drop = std::max<std::size_t>(1, options_.max_points_per_series / 4);
@@ -125,6 +129,20 @@ ShortTermStore::Series* ShortTermStore::AppendPoint(Series* series, rules::Sampl
   series->points()[series->size++] = point;
   if (series->size == series->capacity && series->in_arena) ++series->entry->full;
   return series;
+}
+
+void ShortTermStore::DropExpired(Series* series) {
+  rules::SamplePoint* points = series->points();
+  const rules::SamplePoint* keep =
+      std::lower_bound(points, points + series->size, horizon_ms_,
+                       [](const rules::SamplePoint& p, std::int64_t t) { return p.t_ms < t; });
+  const auto dropped = static_cast<std::uint32_t>(keep - points);
+  if (dropped == 0) return;
+  if (series->in_arena && series->size == series->capacity && series->entry->full > 0) {
+    --series->entry->full;
+  }
+  std::memmove(points, keep, (series->size - dropped) * sizeof(rules::SamplePoint));
+  series->size -= dropped;
 }
 
 void ShortTermStore::Touch(NameEntry& entry) {
@@ -347,7 +365,7 @@ void ShortTermStore::MarkSourceStale(const std::string& source, std::int64_t now
 
 void ShortTermStore::Compact(std::int64_t now_ms) {
   std::unique_lock lock(mutex_);
-  const std::int64_t oldest = now_ms - options_.retention.count();
+  horizon_ms_ = std::max(horizon_ms_, now_ms - options_.retention.count());
   std::vector<bool> removed(directory_.size(), false);
   bool any_removed = false;
   for (auto& [name, entry] : by_name_) entry.full = 0;  // recounted below
@@ -355,10 +373,12 @@ void ShortTermStore::Compact(std::int64_t now_ms) {
     if (series == nullptr) continue;
     rules::SamplePoint* points = series->points();
     const rules::SamplePoint* keep =
-        std::lower_bound(points, points + series->size, oldest,
+        std::lower_bound(points, points + series->size, horizon_ms_,
                          [](const rules::SamplePoint& p, std::int64_t t) { return p.t_ms < t; });
     const auto dropped = static_cast<std::uint32_t>(keep - points);
-    if (dropped > 0) {
+    // Readers skip expired points (horizon_ms_), so moving the rest can wait until it frees a
+    // quarter of the series or the series has no room left.
+    if (dropped > 0 && (dropped * 4 >= series->size || series->size == series->capacity)) {
       std::memmove(points, keep, (series->size - dropped) * sizeof(rules::SamplePoint));
       series->size -= dropped;
     }
@@ -412,6 +432,7 @@ rules::Storage::VisitOrder ShortTermStore::Select(std::span<const rules::LabelMa
                                                   std::int64_t mint_ms, std::int64_t maxt_ms,
                                                   const SeriesVisitor& visit) const {
   std::shared_lock lock(mutex_);
+  mint_ms = std::max(mint_ms, horizon_ms_);  // points compaction left in place are gone
   // Name matchers are decided once per metric name, the rest once per series.
   const rules::LabelMatcher* name_equal = rules::FindNameEquality(matchers);
   std::vector<const rules::LabelMatcher*> name_matchers;

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -122,6 +123,8 @@ class ShortTermStore final : public rules::Storage {
 
   // Appends to the series in place, or moves it to a larger heap record; returns where it is now.
   Series* AppendPoint(Series* series, rules::SamplePoint point);
+  // Moves out the points older than horizon_ms_ that compaction left in place.
+  void DropExpired(Series* series);
   Series* NewHeapRecord(std::uint32_t capacity);
   // Moves the series from its record into `to`, a record with room for `capacity` points, and
   // points the directory there; `from` is destroyed (an arena record only marked dead).
@@ -141,6 +144,10 @@ class ShortTermStore final : public rules::Storage {
 
   mutable std::shared_mutex mutex_;
   Options options_;
+  // Points older than this are gone as far as readers can tell: the last compaction's cut-off.
+  // Compaction moves a series' kept points only once a quarter of them expired or the series is
+  // full, not every time (an hour of points is 4 KiB a series), and selections skip the rest.
+  std::int64_t horizon_ms_ = std::numeric_limits<std::int64_t>::min();
   // Series by id. Records move (growth, relayout), ids do not: everything outside an entry refers
   // to a series by id. Null: a free id, listed in free_ids_.
   std::vector<Series*> directory_;

@@ -1,6 +1,7 @@
 #include "exporter/store/short_term_store.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <random>
 #include <span>
@@ -123,6 +124,29 @@ TEST_CASE("memory per series is bounded and old points are compacted away", "[st
 
   db.Compact(9'900 + 10'000 + 1);
   CHECK(db.SeriesCount() == 0);
+}
+
+TEST_CASE("expired points are gone at compaction even while they are left in place", "[store]") {
+  store::ShortTermStore db({std::chrono::milliseconds(10'000), 64, 5min});
+  const rules::Labels labels = Series("llm_requests_running", "a:1");
+  for (int i = 1; i <= 20; ++i) db.AppendBatch("t1", {{labels, {i * 1000, double(i)}}}, i * 1000);
+  // One point of twenty expired: not worth moving the rest, but no selection returns it.
+  db.Compact(12'000);
+  auto points = PointsOf(db, labels, std::numeric_limits<std::int64_t>::min());
+  REQUIRE(points.size() == 19);
+  CHECK(points.front().t_ms == 2000);
+  CHECK(PointsOf(db, labels, 0, 1500).empty());
+  // New points still go after the newest, and a later compaction moves the expired ones out.
+  for (int i = 21; i <= 40; ++i) db.AppendBatch("t1", {{labels, {i * 1000, double(i)}}}, i * 1000);
+  points = PointsOf(db, labels);
+  REQUIRE(points.size() == 39);
+  CHECK(points.back().t_ms == 40'000);
+  db.Compact(41'000);
+  points = PointsOf(db, labels);
+  REQUIRE(points.size() == 10);
+  CHECK(points.front().t_ms == 31'000);
+  db.Compact(60'000);
+  CHECK(db.SeriesCount() == 0);  // nothing left within the retention
 }
 
 TEST_CASE("ended series are dropped by compaction after the lookback", "[store]") {
