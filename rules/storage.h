@@ -36,8 +36,8 @@ class Labels {
   using View = std::pair<std::string_view, std::string_view>;
 
   Labels() = default;
-  explicit Labels(
-      const std::vector<Pair>& pairs);  // sorts; later duplicates win; empty values dropped
+  // Sorts; later duplicates win; empty values are dropped.
+  explicit Labels(const std::vector<Pair>& pairs);
   // Pairs already sorted by name; adjacent duplicates keep the last, empty values are dropped.
   static Labels FromSorted(std::span<const View> pairs);
   // Sorts `pairs` in place, then as FromSorted.
