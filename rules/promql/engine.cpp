@@ -855,9 +855,7 @@ class Evaluator {
         metric = ResultLabels(s.labels, partner.labels, b.op, m);
         if (b.return_bool) metric.Remove("__name__");
         if (memo != nullptr) {
-          all_reused = false;
-          memo->checked_unique = false;
-          detail::RememberAt(memo->entries, position, {s.labels, partner.labels, metric});
+          detail::RememberNew(*memo, position, {s.labels, partner.labels, metric}, &all_reused);
         }
       }
       if (m.card == Cardinality::kOneToOne) {
@@ -871,14 +869,7 @@ class Evaluator {
       }
       out.push_back(VectorSample{std::move(metric), value, t});
     }
-    if (memo != nullptr) {
-      if (memo->entries.size() != out.size()) {
-        all_reused = false;
-        memo->checked_unique = false;
-        memo->entries.resize(out.size());
-      }
-      memo->all_reused = all_reused;
-    }
+    if (memo != nullptr) detail::EndReuse(*memo, out.size(), all_reused);
     return out;
   }
 

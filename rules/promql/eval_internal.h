@@ -207,15 +207,28 @@ struct ReusedLabelSets {
   bool all_reused = false;
   bool checked_unique = false;
 };
-// Sets entries[i] to `entry`, appending when i is the size: memories are rewritten in place,
-// position by position, as a result is built.
-template <class Entry>
-void RememberAt(std::vector<Entry>& entries, std::size_t i, Entry entry) {
-  if (i < entries.size()) {
-    entries[i] = std::move(entry);
+// A memory of result label sets (BinaryLabels, Relabelled) is rewritten in place, position by
+// position, as a result is built. RememberNew records at position i (at most the size: appended
+// there) a result built anew this call, so not every set was reused and the sets held are not
+// known to be unique; EndReuse ends a call that reached `count` positions, dropping the rest.
+template <class Memo>
+void RememberNew(Memo& memo, std::size_t i, typename Memo::Entry entry, bool* all_reused) {
+  *all_reused = false;
+  memo.checked_unique = false;
+  if (i < memo.entries.size()) {
+    memo.entries[i] = std::move(entry);
   } else {
-    entries.push_back(std::move(entry));
+    memo.entries.push_back(std::move(entry));
   }
+}
+template <class Memo>
+void EndReuse(Memo& memo, std::size_t count, bool all_reused) {
+  if (memo.entries.size() != count) {
+    all_reused = false;
+    memo.checked_unique = false;
+    memo.entries.resize(count);
+  }
+  memo.all_reused = all_reused;
 }
 // The result label sets of a vector binary operation by output position, each with the two input
 // label sets it was built from. Both sides usually hold the same label-set objects round after

@@ -463,19 +463,9 @@ Vector Relabel(const Vector& input, Relabelled* memo, Make make) {
       continue;
     }
     out.push_back(VectorSample{make(sample), sample.value, sample.t_ms});
-    if (memo == nullptr) continue;
-    all_reused = false;
-    memo->checked_unique = false;
-    RememberAt(memo->entries, i, {sample.labels, out.back().labels});
+    if (memo != nullptr) RememberNew(*memo, i, {sample.labels, out.back().labels}, &all_reused);
   }
-  if (memo != nullptr) {
-    if (memo->entries.size() != input.size()) {
-      all_reused = false;
-      memo->checked_unique = false;
-      memo->entries.resize(input.size());
-    }
-    memo->all_reused = all_reused;
-  }
+  if (memo != nullptr) EndReuse(*memo, input.size(), all_reused);
   return out;
 }
 
