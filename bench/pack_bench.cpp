@@ -44,7 +44,10 @@
 //                         before every round the store is compacted (untimed), as the daemon does
 //                         every 10 s. With --warmup-rounds long enough for the rule outputs to
 //                         fill S too, no round grows the store: the rounds a long-running daemon
-//                         evaluates, without the growth of its first hour (relayouts, new pages)
+//                         evaluates, without the growth of its first hour (relayouts, new pages).
+//                         Each series keeps what the rules read of it (at most S), as in the
+//                         daemon (exporter/daemon/rule_runner.h, KeepPolicy)
+//   --keep-all            with --retention-s: every series keeps S, whatever the rules read
 //   --warmup-rounds W     evaluate W untimed rounds before the measured ones
 //
 // Build: cmake --build build --target pack_bench && build/bench/pack_bench 100 1000
@@ -68,10 +71,12 @@
 #include <utility>
 #include <vector>
 
+#include "exporter/daemon/rule_runner.h"
 #include "exporter/engines/normalizer.h"
 #include "exporter/simulator/simulator.h"
 #include "exporter/store/short_term_store.h"
 #include "rules/manager/output_sink.h"
+#include "rules/manager/retention_needs.h"
 #include "rules/manager/rule_manager.h"
 #include "rules/rulefile/diagnostic.h"
 
@@ -82,6 +87,7 @@ using inferwatch::exporter::Normalizer;
 using inferwatch::exporter::store::Sample;
 using inferwatch::exporter::store::ShortTermStore;
 namespace simulator = inferwatch::exporter::simulator;
+namespace daemon = inferwatch::exporter::daemon;
 namespace rules = inferwatch::rules;
 
 constexpr std::int64_t kStepMs = 15000;
@@ -396,6 +402,7 @@ int main(int argc, char** argv) {
   std::string dump_path;
   std::int64_t end_ms = -1;  // from the set-up's length unless given
   int retention_s = 0;
+  bool keep_all = false;
   int warmup_rounds = 0;
   std::int64_t eval_delay_ms = 60000;
   bool frozen = false;
@@ -409,7 +416,7 @@ int main(int argc, char** argv) {
                  "usage: pack_bench [--pack DIR | --rules FILE...] [--rounds R] [--end-ms T]\n"
                  "                  [--dump-openmetrics FILE] [--frozen [--eval-delay-ms D]\n"
                  "                  [--eval-start-stdin]] [--per-rule] [--rule-times N]\n"
-                 "                  [--retention-s S] [--warmup-rounds W]\n"
+                 "                  [--retention-s S [--keep-all]] [--warmup-rounds W]\n"
                  "                  [TARGETS...]\n"
                  "(see the comment at the top of bench/pack_bench.cpp)\n");
     return 2;
@@ -430,6 +437,8 @@ int main(int argc, char** argv) {
       if (rule_files.empty()) return usage();
     } else if (arg == "--retention-s" && has_value) {
       retention_s = std::max(1, std::atoi(argv[++i]));
+    } else if (arg == "--keep-all") {
+      keep_all = true;
     } else if (arg == "--warmup-rounds" && has_value) {
       warmup_rounds = std::max(0, std::atoi(argv[++i]));
     } else if (arg == "--rounds" && has_value) {
@@ -491,12 +500,34 @@ int main(int argc, char** argv) {
     targets.reserve(static_cast<std::size_t>(n));
     for (int t = 0; t < n; ++t) targets.push_back(TargetAddress(t));
 
+    rules::manager::ManagerOptions options;
+    options.default_interval_ms = kStepMs;
+    rules::manager::RuleManager manager(options);
+    const auto diagnostics = manager.Load(files);
+    if (rules::rulefile::HasErrors(diagnostics)) {
+      for (const auto& diagnostic : diagnostics) {
+        std::fprintf(stderr, "%s\n", rules::rulefile::FormatDiagnostic(diagnostic).c_str());
+      }
+      return 1;
+    }
+    std::size_t rule_count = 0;
+    for (const auto& group : manager.Status()) rule_count += group.rules.size();
+
     ShortTermStore::Options store_options;
-    if (retention_s > 0) store_options.retention = std::chrono::seconds(retention_s);
+    if (retention_s > 0) {
+      store_options.retention = std::chrono::seconds(retention_s);
+      if (!keep_all) {
+        store_options.keep_for =
+            daemon::KeepPolicy(std::make_shared<rules::manager::RetentionNeeds>(
+                                   manager.groups(), options.lookback_delta_ms),
+                               store_options.lookback);
+      }
+    }
     ShortTermStore store(store_options);
     std::int64_t now_ms = end_ms - (setup_scrapes - 1) * kStepMs;
     for (int i = 0; i < setup_scrapes; ++i, now_ms += kStepMs) {
       AppendScrape(store, profiles, targets, i, now_ms);
+      if (retention_s > 0) store.Compact(now_ms);  // as the daemon does while it fills
     }
     const StoreCounts counts = CountStore(store);
     std::printf(
@@ -512,19 +543,6 @@ int main(int argc, char** argv) {
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     }
     std::fflush(stdout);
-
-    rules::manager::ManagerOptions options;
-    options.default_interval_ms = kStepMs;
-    rules::manager::RuleManager manager(options);
-    const auto diagnostics = manager.Load(files);
-    if (rules::rulefile::HasErrors(diagnostics)) {
-      for (const auto& diagnostic : diagnostics) {
-        std::fprintf(stderr, "%s\n", rules::rulefile::FormatDiagnostic(diagnostic).c_str());
-      }
-      return 1;
-    }
-    std::size_t rule_count = 0;
-    for (const auto& group : manager.Status()) rule_count += group.rules.size();
 
     if (frozen) {
       now_ms = end_ms + eval_delay_ms;

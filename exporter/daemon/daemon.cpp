@@ -50,8 +50,12 @@ void Daemon::Apply(Loaded loaded) {
     std::lock_guard lock(state_mutex_);
     config_ = std::move(loaded.config);
     discovery_ = std::move(discovery);
-    store_.SetOptions({config_.storage.retention, config_.storage.max_points_per_series,
-                       std::chrono::minutes(5)});
+    store::ShortTermStore::Options store_options;
+    store_options.retention = config_.storage.retention;
+    store_options.max_points_per_series = config_.storage.max_points_per_series;
+    store_options.lookback = std::chrono::minutes(5);
+    store_options.keep_for = KeepPolicy(loaded.rules->Needs(), store_options.lookback);
+    store_.SetOptions(std::move(store_options));
     std::map<std::string, bool> groups;
     for (const auto& group : loaded.rules->GroupNames()) groups[group] = true;
     self_metrics_.RetainRuleGroups(groups);

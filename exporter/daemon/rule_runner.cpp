@@ -1,5 +1,6 @@
 #include "exporter/daemon/rule_runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 
@@ -25,8 +26,10 @@ class StoreSink final : public rules::manager::OutputSink {
 
 class ManagedRules final : public RuleRunner {
  public:
-  explicit ManagedRules(std::unique_ptr<rules::manager::RuleManager> manager)
-      : manager_(std::move(manager)) {}
+  explicit ManagedRules(std::unique_ptr<rules::manager::RuleManager> manager,
+                        std::int64_t lookback_ms)
+      : manager_(std::move(manager)),
+        needs_(std::make_shared<rules::manager::RetentionNeeds>(manager_->groups(), lookback_ms)) {}
 
   void EvaluateDue(std::int64_t now_ms, store::ShortTermStore& store, SelfMetrics& metrics,
                    log::Logger& logger) override {
@@ -66,12 +69,15 @@ class ManagedRules final : public RuleRunner {
     store.AppendUntracked(std::move(ends));
   }
 
+  std::shared_ptr<const rules::manager::RetentionNeeds> Needs() const override { return needs_; }
+
  private:
   struct Seen {
     std::int64_t last_eval_ms = -1;
     std::uint64_t failures = 0;
   };
   std::unique_ptr<rules::manager::RuleManager> manager_;
+  std::shared_ptr<const rules::manager::RetentionNeeds> needs_;
   std::map<std::string, Seen> last_seen_;
 };
 
@@ -94,7 +100,18 @@ std::variant<std::unique_ptr<RuleRunner>, std::string> LoadRuleRunner(
       return message;
     }
   }
-  return std::unique_ptr<RuleRunner>(std::make_unique<ManagedRules>(std::move(manager)));
+  return std::unique_ptr<RuleRunner>(
+      std::make_unique<ManagedRules>(std::move(manager), options.lookback_delta_ms));
+}
+
+std::function<std::chrono::milliseconds(const rules::Labels&)> KeepPolicy(
+    std::shared_ptr<const rules::manager::RetentionNeeds> needs,
+    std::chrono::milliseconds lookback) {
+  return [needs = std::move(needs), lookback](const rules::Labels& labels) {
+    const auto read = std::chrono::milliseconds(needs->For(labels));
+    if (read >= std::chrono::milliseconds::max() - std::chrono::minutes(1)) return read;
+    return std::max(read, lookback) + std::chrono::minutes(1);
+  };
 }
 
 }  // namespace inferwatch::exporter::daemon

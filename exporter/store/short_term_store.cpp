@@ -32,7 +32,15 @@ ShortTermStore::~ShortTermStore() {
 
 void ShortTermStore::SetOptions(Options options) {
   std::unique_lock lock(mutex_);
-  options_ = options;
+  options_ = std::move(options);
+  for (Series* series : directory_) {
+    if (series != nullptr) series->keep_ms = KeepMs(series->labels);
+  }
+}
+
+std::int64_t ShortTermStore::KeepMs(const rules::Labels& labels) const {
+  const std::chrono::milliseconds most = options_.retention;
+  return options_.keep_for ? std::min(most, options_.keep_for(labels)).count() : most.count();
 }
 
 ShortTermStore::Series* ShortTermStore::NewHeapRecord(std::uint32_t capacity) {
@@ -49,6 +57,8 @@ ShortTermStore::Series* ShortTermStore::MoveRecord(Series* from, void* to, std::
   moved->labels = std::move(from->labels);
   moved->hash = from->hash;
   moved->batch_stamp = from->batch_stamp;
+  moved->keep_ms = from->keep_ms;
+  moved->horizon_ms = from->horizon_ms;
   moved->entry = from->entry;
   moved->id = from->id;
   moved->size = from->size;
@@ -92,7 +102,7 @@ ShortTermStore::Series* ShortTermStore::AppendPoint(Series* series, rules::Sampl
     }
   }
   if ((series->size == series->capacity || series->size >= options_.max_points_per_series) &&
-      series->size > 0 && series->points()[0].t_ms < horizon_ms_) {
+      series->size > 0 && series->points()[0].t_ms < series->horizon_ms) {
     DropExpired(series);  // room from points compaction left, before growing or bounding
   }
   if (series->size >= options_.max_points_per_series && series->size > 0) {
@@ -134,7 +144,7 @@ ShortTermStore::Series* ShortTermStore::AppendPoint(Series* series, rules::Sampl
 void ShortTermStore::DropExpired(Series* series) {
   rules::SamplePoint* points = series->points();
   const rules::SamplePoint* keep =
-      std::lower_bound(points, points + series->size, horizon_ms_,
+      std::lower_bound(points, points + series->size, series->horizon_ms,
                        [](const rules::SamplePoint& p, std::int64_t t) { return p.t_ms < t; });
   const auto dropped = static_cast<std::uint32_t>(keep - points);
   if (dropped == 0) return;
@@ -203,6 +213,7 @@ ShortTermStore::Series* ShortTermStore::FindOrCreate(rules::Labels& labels, std:
   Series* series = NewHeapRecord(4);
   series->labels = std::move(labels);
   series->hash = hash;
+  series->keep_ms = KeepMs(series->labels);
   if (free_ids_.empty()) {
     series->id = static_cast<std::uint32_t>(directory_.size());
     directory_.push_back(series);
@@ -365,18 +376,18 @@ void ShortTermStore::MarkSourceStale(const std::string& source, std::int64_t now
 
 void ShortTermStore::Compact(std::int64_t now_ms) {
   std::unique_lock lock(mutex_);
-  horizon_ms_ = std::max(horizon_ms_, now_ms - options_.retention.count());
   std::vector<bool> removed(directory_.size(), false);
   bool any_removed = false;
   for (auto& [name, entry] : by_name_) entry.full = 0;  // recounted below
   for (Series* series : directory_) {
     if (series == nullptr) continue;
+    series->horizon_ms = std::max(series->horizon_ms, now_ms - series->keep_ms);
     rules::SamplePoint* points = series->points();
     const rules::SamplePoint* keep =
-        std::lower_bound(points, points + series->size, horizon_ms_,
+        std::lower_bound(points, points + series->size, series->horizon_ms,
                          [](const rules::SamplePoint& p, std::int64_t t) { return p.t_ms < t; });
     const auto dropped = static_cast<std::uint32_t>(keep - points);
-    // Readers skip expired points (horizon_ms_), so moving the rest can wait until it frees a
+    // Readers skip expired points (horizon_ms), so moving the rest can wait until it frees a
     // quarter of the series or the series has no room left.
     if (dropped > 0 && (dropped * 4 >= series->size || series->size == series->capacity)) {
       std::memmove(points, keep, (series->size - dropped) * sizeof(rules::SamplePoint));
@@ -432,7 +443,6 @@ rules::Storage::VisitOrder ShortTermStore::Select(std::span<const rules::LabelMa
                                                   std::int64_t mint_ms, std::int64_t maxt_ms,
                                                   const SeriesVisitor& visit) const {
   std::shared_lock lock(mutex_);
-  mint_ms = std::max(mint_ms, horizon_ms_);  // points compaction left in place are gone
   // Name matchers are decided once per metric name, the rest once per series.
   const rules::LabelMatcher* name_equal = rules::FindNameEquality(matchers);
   std::vector<const rules::LabelMatcher*> name_matchers;
@@ -460,6 +470,7 @@ rules::Storage::VisitOrder ShortTermStore::Select(std::span<const rules::LabelMa
       return matcher->Matches(series->labels.Get(matcher->name));
     });
     if (!matches) return;
+    const std::int64_t from_ms = std::max(mint_ms, series->horizon_ms);  // see horizon_ms
     const rules::SamplePoint* begin = series->points();
     const rules::SamplePoint* end = begin + series->size;
     // Rules select the newest minutes of each series, so the window is found from the end:
@@ -477,16 +488,16 @@ rules::Storage::VisitOrder ShortTermStore::Select(std::span<const rules::LabelMa
     }
     // Back eight points at a time while the window goes on, then one at a time.
     const rules::SamplePoint* first = last;
-    while (first - begin >= 8 && (first - 8)->t_ms >= mint_ms) {
+    while (first - begin >= 8 && (first - 8)->t_ms >= from_ms) {
       if (last - first > 128) {
         first = std::lower_bound(
-            begin, first, mint_ms,
+            begin, first, from_ms,
             [](const rules::SamplePoint& p, std::int64_t t) { return p.t_ms < t; });
         break;
       }
       first -= 8;
     }
-    while (first != begin && (first - 1)->t_ms >= mint_ms) --first;
+    while (first != begin && (first - 1)->t_ms >= from_ms) --first;
     if (first == last) return;
     visit(series->labels,
           std::span<const rules::SamplePoint>(first, static_cast<std::size_t>(last - first)));

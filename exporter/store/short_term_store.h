@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "rules/storage.h"
@@ -32,10 +33,13 @@ class ShortTermStore final : public rules::Storage {
     std::size_t max_points_per_series = 1024;
     // A series with no new point for this long is no longer current (Prometheus's lookback).
     std::chrono::milliseconds lookback{std::chrono::minutes(5)};
+    // How long each series must keep its points, at most `retention`; unset: `retention`. Asked
+    // once per new series, and for every series when the options change.
+    std::function<std::chrono::milliseconds(const rules::Labels&)> keep_for;
   };
 
   ShortTermStore() : ShortTermStore(Options{}) {}
-  explicit ShortTermStore(Options options) : options_(options) {}
+  explicit ShortTermStore(Options options) : options_(std::move(options)) {}
   ShortTermStore(const ShortTermStore&) = delete;
   ShortTermStore& operator=(const ShortTermStore&) = delete;
   ~ShortTermStore() override;
@@ -76,6 +80,12 @@ class ShortTermStore final : public rules::Storage {
     rules::Labels labels;
     std::uint64_t hash = 0;
     std::uint64_t batch_stamp = 0;  // the last AppendBatch that reported this series
+    std::int64_t keep_ms = 0;       // Options::keep_for, capped by the retention
+    // Points older than this are gone as far as readers can tell: the last compaction's cut-off.
+    // Compaction moves a series' kept points only once a quarter of them expired or the series
+    // is full, not every time (an hour of points is 4 KiB a series), and selections skip the
+    // rest.
+    std::int64_t horizon_ms = std::numeric_limits<std::int64_t>::min();
     NameEntry* entry = nullptr;
     std::uint32_t id = 0;  // this series' slot in directory_
     std::uint32_t size = 0;
@@ -123,7 +133,7 @@ class ShortTermStore final : public rules::Storage {
 
   // Appends to the series in place, or moves it to a larger heap record; returns where it is now.
   Series* AppendPoint(Series* series, rules::SamplePoint point);
-  // Moves out the points older than horizon_ms_ that compaction left in place.
+  // Moves out the points older than the series' horizon that compaction left in place.
   void DropExpired(Series* series);
   Series* NewHeapRecord(std::uint32_t capacity);
   // Moves the series from its record into `to`, a record with room for `capacity` points, and
@@ -142,12 +152,10 @@ class ShortTermStore final : public rules::Storage {
   // Takes the labels only when it creates the series.
   Series* FindOrCreate(rules::Labels& labels, std::uint64_t hash);
 
+  std::int64_t KeepMs(const rules::Labels& labels) const;
+
   mutable std::shared_mutex mutex_;
   Options options_;
-  // Points older than this are gone as far as readers can tell: the last compaction's cut-off.
-  // Compaction moves a series' kept points only once a quarter of them expired or the series is
-  // full, not every time (an hour of points is 4 KiB a series), and selections skip the rest.
-  std::int64_t horizon_ms_ = std::numeric_limits<std::int64_t>::min();
   // Series by id. Records move (growth, relayout), ids do not: everything outside an entry refers
   // to a series by id. Null: a free id, listed in free_ids_.
   std::vector<Series*> directory_;

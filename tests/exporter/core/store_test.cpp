@@ -1,6 +1,7 @@
 #include "exporter/store/short_term_store.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <map>
 #include <random>
@@ -295,6 +296,7 @@ struct StoreModel {
   std::int64_t lookback_ms;
   std::map<rules::Labels, std::vector<rules::SamplePoint>> series;
   std::vector<rules::Labels> reported_by_source;
+  std::function<std::chrono::milliseconds(const rules::Labels&)> keep_for;  // as in the store
 
   void Append(const rules::Labels& labels, rules::SamplePoint point) {
     auto it = series.find(labels);
@@ -326,7 +328,9 @@ struct StoreModel {
   void Compact(std::int64_t now) {
     for (auto it = series.begin(); it != series.end();) {
       auto& points = it->second;
-      std::erase_if(points, [&](const auto& p) { return p.t_ms < now - retention_ms; });
+      const std::int64_t keep_ms =
+          keep_for ? std::min(retention_ms, keep_for(it->first).count()) : retention_ms;
+      std::erase_if(points, [&](const auto& p) { return p.t_ms < now - keep_ms; });
       const bool ended = !points.empty() && rules::IsStaleNaN(points.back().v) &&
                          points.back().t_ms < now - lookback_ms;
       if (points.empty() || ended) {
@@ -357,8 +361,14 @@ TEST_CASE("selections match a plain model through growth, relayout and removal",
   options.retention = 40s;
   options.max_points_per_series = 9;
   options.lookback = 5s;
+  // Either every series keeps the retention, or each keeps its own (shorter or longer).
+  if (GENERATE(false, true)) {
+    options.keep_for = [](const rules::Labels& labels) {
+      return labels.Get("zone") == "x" ? std::chrono::milliseconds(12s) : 1h;
+    };
+  }
   store::ShortTermStore db(options);
-  StoreModel model{40'000, 9, 5'000, {}, {}};
+  StoreModel model{40'000, 9, 5'000, {}, {}, options.keep_for};
   std::mt19937 random(7);
   const std::vector<std::string> names = {"llm_b", "llm_a", "llm_c"};
   std::vector<rules::Labels> candidates;
