@@ -147,7 +147,8 @@ void Daemon::BackgroundLoop() {
       if (rules_) rules_->EvaluateDue(NowMillis(), store_, self_metrics_, logger_);
     }
     if (now >= next_compaction) {
-      store_.Compact(NowMillis());
+      const auto held = store_.Compact(NowMillis());
+      self_metrics_.RecordStore(held.series, held.points);
       next_compaction = now + std::chrono::seconds(10);
     }
     lock.lock();

@@ -13,6 +13,16 @@ SelfMetrics::SelfMetrics(prometheus::Registry& registry)
                             .Help("Timestamp of the last successful configuration reload.")
                             .Register(registry)
                             .Add({})),
+      store_series_(prometheus::BuildGauge()
+                        .Name("inferwatch_store_series")
+                        .Help("Series in the short-term store after its last compaction.")
+                        .Register(registry)
+                        .Add({})),
+      store_points_(prometheus::BuildGauge()
+                        .Name("inferwatch_store_points")
+                        .Help("Points the short-term store kept at its last compaction.")
+                        .Register(registry)
+                        .Add({})),
       group_duration_(prometheus::BuildGauge()
                           .Name("inferwatch_rule_group_evaluation_duration_seconds")
                           .Help("Duration of the last evaluation of the rule group.")
@@ -36,6 +46,11 @@ SelfMetrics::SelfMetrics(prometheus::Registry& registry)
 void SelfMetrics::RecordReload(bool success, double unix_seconds) {
   reload_successful_.Set(success ? 1 : 0);
   if (success) reload_timestamp_.Set(unix_seconds);
+}
+
+void SelfMetrics::RecordStore(std::size_t series, std::size_t points) {
+  store_series_.Set(static_cast<double>(series));
+  store_points_.Set(static_cast<double>(points));
 }
 
 SelfMetrics::Group& SelfMetrics::GroupSeries(const std::string& group) {

@@ -1,6 +1,7 @@
-// Process-level self series: build info, configuration reloads, rule group health.
+// Process-level self series: build info, configuration reloads, store size, rule group health.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <mutex>
 #include <string>
@@ -20,6 +21,8 @@ class SelfMetrics {
   void RecordRuleGroup(const std::string& group, double duration_seconds, bool failed,
                        double unix_seconds);
   void AddRuleFailures(const std::string& group, double failures);
+  // What the short-term store held after its last compaction.
+  void RecordStore(std::size_t series, std::size_t points);
   // Groups no longer loaded leave /metrics.
   void RetainRuleGroups(const std::map<std::string, bool>& groups);
 
@@ -36,6 +39,8 @@ class SelfMetrics {
   std::mutex mutex_;
   prometheus::Gauge& reload_successful_;
   prometheus::Gauge& reload_timestamp_;
+  prometheus::Gauge& store_series_;
+  prometheus::Gauge& store_points_;
   prometheus::Family<prometheus::Gauge>& group_duration_;
   prometheus::Family<prometheus::Counter>& group_failures_;
   prometheus::Family<prometheus::Gauge>& group_last_evaluation_;

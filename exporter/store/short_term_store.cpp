@@ -374,10 +374,11 @@ void ShortTermStore::MarkSourceStale(const std::string& source, std::int64_t now
   FinishWrite();
 }
 
-void ShortTermStore::Compact(std::int64_t now_ms) {
+ShortTermStore::Held ShortTermStore::Compact(std::int64_t now_ms) {
   std::unique_lock lock(mutex_);
   std::vector<bool> removed(directory_.size(), false);
   bool any_removed = false;
+  Held held;
   for (auto& [name, entry] : by_name_) entry.full = 0;  // recounted below
   for (Series* series : directory_) {
     if (series == nullptr) continue;
@@ -386,23 +387,26 @@ void ShortTermStore::Compact(std::int64_t now_ms) {
     const rules::SamplePoint* keep =
         std::lower_bound(points, points + series->size, series->horizon_ms,
                          [](const rules::SamplePoint& p, std::int64_t t) { return p.t_ms < t; });
-    const auto dropped = static_cast<std::uint32_t>(keep - points);
+    auto expired = static_cast<std::uint32_t>(keep - points);  // left in place, unless moved
     // Readers skip expired points (horizon_ms), so moving the rest can wait until it frees a
     // quarter of the series or the series has no room left.
-    if (dropped > 0 && (dropped * 4 >= series->size || series->size == series->capacity)) {
-      std::memmove(points, keep, (series->size - dropped) * sizeof(rules::SamplePoint));
-      series->size -= dropped;
+    if (expired > 0 && (expired * 4 >= series->size || series->size == series->capacity)) {
+      std::memmove(points, keep, (series->size - expired) * sizeof(rules::SamplePoint));
+      series->size -= expired;
+      expired = 0;
     }
     const bool ended = series->size > 0 && rules::IsStaleNaN(points[series->size - 1].v) &&
                        points[series->size - 1].t_ms < now_ms - options_.lookback.count();
     if (series->size == 0 || ended) {
       removed[series->id] = true;
       any_removed = true;
-    } else if (series->in_arena && series->size == series->capacity) {
-      ++series->entry->full;
+      continue;
     }
+    if (series->in_arena && series->size == series->capacity) ++series->entry->full;
+    ++held.series;
+    held.points += series->size - expired;
   }
-  if (!any_removed) return;
+  if (!any_removed) return held;
   const auto is_removed = [&](std::uint32_t id) { return static_cast<bool>(removed[id]); };
   for (auto& [source, reported] : by_source_) std::erase_if(reported, is_removed);
   untracked_order_.clear();
@@ -437,6 +441,7 @@ void ShortTermStore::Compact(std::int64_t now_ms) {
   }
   Reindex(slots_.size());
   FinishWrite();
+  return held;
 }
 
 rules::Storage::VisitOrder ShortTermStore::Select(std::span<const rules::LabelMatcher> matchers,

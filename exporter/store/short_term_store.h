@@ -55,8 +55,13 @@ class ShortTermStore final : public rules::Storage {
   void AppendUntracked(std::vector<Sample> samples);
   // The source failed or went away: every series it reported gets a staleness marker.
   void MarkSourceStale(const std::string& source, std::int64_t now_ms);
-  // Forgets points older than the retention and series left without points.
-  void Compact(std::int64_t now_ms);
+  // What a compaction left: the store's size for its self series.
+  struct Held {
+    std::size_t series = 0;
+    std::size_t points = 0;  // that selections can still return
+  };
+  // Forgets points older than each series keeps and series left without points.
+  Held Compact(std::int64_t now_ms);
 
   // Series of one metric name come in label order; a selection across names does not promise it.
   VisitOrder Select(std::span<const rules::LabelMatcher> matchers, std::int64_t mint_ms,

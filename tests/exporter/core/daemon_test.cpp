@@ -70,6 +70,7 @@ TEST_CASE("the daemon scrapes, serves /metrics and its endpoints", "[daemon]") {
   CHECK_THAT(metrics,
              Catch::Contains("inferwatch_build_info{version=\"" INFERWATCH_VERSION "\"} 1"));
   CHECK_THAT(metrics, Catch::Contains("inferwatch_config_last_reload_successful 1"));
+  CHECK_THAT(metrics, Catch::Contains("# TYPE inferwatch_store_points gauge"));
   CHECK_THAT(metrics, Catch::Contains("# TYPE llm_time_to_first_token_seconds histogram"));
 
   const auto openmetrics = HttpRequest(

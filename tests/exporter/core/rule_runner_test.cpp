@@ -101,8 +101,10 @@ TEST_CASE("a store that keeps what the rules read evaluates them as one that kee
     const std::int64_t now = start_ms + std::int64_t{step} * 15'000;
     kept.AppendBatch("t", Scrape(step, now), now);
     all.AppendBatch("t", Scrape(step, now), now);
-    kept.Compact(now);
-    all.Compact(now);
+    const auto kept_held = kept.Compact(now);
+    const auto all_held = all.Compact(now);
+    REQUIRE(kept_held.series == all_held.series);
+    REQUIRE(kept_held.points <= all_held.points);
     Collect from_kept;
     Collect from_all;
     kept_rules.EvaluateAll(now, kept, from_kept);

@@ -132,7 +132,9 @@ TEST_CASE("expired points are gone at compaction even while they are left in pla
   const rules::Labels labels = Series("llm_requests_running", "a:1");
   for (int i = 1; i <= 20; ++i) db.AppendBatch("t1", {{labels, {i * 1000, double(i)}}}, i * 1000);
   // One point of twenty expired: not worth moving the rest, but no selection returns it.
-  db.Compact(12'000);
+  const store::ShortTermStore::Held held = db.Compact(12'000);
+  CHECK(held.series == 1);
+  CHECK(held.points == 19);  // the expired point is not counted though it is still there
   auto points = PointsOf(db, labels, std::numeric_limits<std::int64_t>::min());
   REQUIRE(points.size() == 19);
   CHECK(points.front().t_ms == 2000);
@@ -401,8 +403,13 @@ TEST_CASE("selections match a plain model through growth, relayout and removal",
     for (const auto& sample : untracked) model.Append(sample.labels, sample.point);
     db.AppendUntracked(std::move(untracked));
     if (step % 7 == 0) {
-      db.Compact(now);
+      const store::ShortTermStore::Held held = db.Compact(now);
       model.Compact(now);
+      std::size_t model_points = 0;
+      for (const auto& [labels, points] : model.series) model_points += points.size();
+      INFO("step " << step);
+      CHECK(held.series == model.series.size());
+      CHECK(held.points == model_points);
     }
     for (const auto& name : names) {
       std::string expected;
