@@ -524,9 +524,16 @@ def self_monitoring():
               links=[runbook_link("inferwatchconfigreloadfailed")]),
         panel(lay, "table", "inferwatch build", "Version of each running inferwatch.", "none",
               ["inferwatch_build_info"], 6, 8, transformations=hide_columns("Value")),
+        panel(lay, "timeseries", "Short-term store",
+              "Series and points each inferwatch held at its last compaction. Each series keeps "
+              "what the loaded rules read of it (at most storage.retention), so points follow the "
+              "rules' longest ranges, not only the number of targets.", "short",
+              [("max by (instance) (inferwatch_store_series)", "series {{instance}}"),
+               ("max by (instance) (inferwatch_store_points)", "points {{instance}}")], 24, 8),
     ]
     return dashboard("inferwatch-self", "inferwatch / inferwatch itself",
-                     "Scrape health, unmapped series, rule evaluation and reloads of inferwatch.",
+                     "Scrape health, unmapped series, rule evaluation, reloads and the store of "
+                     "inferwatch.",
                      panels)
 
 

@@ -38,6 +38,7 @@ SELF = {
     "inferwatch_rule_group_last_evaluation_timestamp_seconds",
     "inferwatch_config_last_reload_successful",
     "inferwatch_config_last_reload_success_timestamp_seconds", "inferwatch_build_info",
+    "inferwatch_store_series", "inferwatch_store_points",
 }
 PROMETHEUS_OWN = {"ALERTS", "ALERTS_FOR_STATE"}
 

@@ -62,7 +62,7 @@ EXPECT_DATA = {
                         "Error budget remaining"],
     "inferwatch-self": ["Target scrape state", "Scrape duration", "Samples per scrape",
                         "Rule group evaluation time", "Time since last rule evaluation",
-                        "Last reload successful", "inferwatch build"],
+                        "Last reload successful", "inferwatch build", "Short-term store"],
 }
 
 
