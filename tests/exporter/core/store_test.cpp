@@ -106,14 +106,14 @@ TEST_CASE("a failed source makes all its series stale, other sources stay", "[st
 }
 
 TEST_CASE("series older than the lookback are not current", "[store]") {
-  store::ShortTermStore db({1h, 64, 5min});
+  store::ShortTermStore db({1h, 64, 5min, {}});
   db.AppendBatch("t1", {{Series("llm_requests_running", "a:1"), {0, 3}}}, 0);
   CHECK(Current(db, 60'000).size() == 1);
   CHECK(Current(db, 301'000).empty());
 }
 
 TEST_CASE("memory per series is bounded and old points are compacted away", "[store]") {
-  store::ShortTermStore db({std::chrono::milliseconds(10'000), 8, 5min});
+  store::ShortTermStore db({std::chrono::milliseconds(10'000), 8, 5min, {}});
   const auto labels = Series("llm_requests_running", "a:1");
   for (int i = 0; i < 100; ++i) db.AppendBatch("t1", {{labels, {i * 100, double(i)}}}, i * 100);
   auto points = PointsOf(db, labels);
@@ -128,7 +128,7 @@ TEST_CASE("memory per series is bounded and old points are compacted away", "[st
 }
 
 TEST_CASE("expired points are gone at compaction even while they are left in place", "[store]") {
-  store::ShortTermStore db({std::chrono::milliseconds(10'000), 64, 5min});
+  store::ShortTermStore db({std::chrono::milliseconds(10'000), 64, 5min, {}});
   const rules::Labels labels = Series("llm_requests_running", "a:1");
   for (int i = 1; i <= 20; ++i) db.AppendBatch("t1", {{labels, {i * 1000, double(i)}}}, i * 1000);
   // One point of twenty expired: not worth moving the rest, but no selection returns it.
@@ -153,7 +153,7 @@ TEST_CASE("expired points are gone at compaction even while they are left in pla
 }
 
 TEST_CASE("ended series are dropped by compaction after the lookback", "[store]") {
-  store::ShortTermStore db({1h, 64, 1min});
+  store::ShortTermStore db({1h, 64, 1min, {}});
   db.AppendBatch("t1", {{Series("a", "x:1"), {1000, 1}}}, 1000);
   db.MarkSourceStale("t1", 2000);
   db.Compact(30'000);
@@ -163,7 +163,7 @@ TEST_CASE("ended series are dropped by compaction after the lookback", "[store]"
 }
 
 TEST_CASE("current series come out in label order whatever the order they arrived in", "[store]") {
-  store::ShortTermStore db({1h, 64, 5min});
+  store::ShortTermStore db({1h, 64, 5min, {}});
   db.AppendBatch("t1", {{Series("m", "c:1"), {1000, 1}}, {Series("m", "a:1"), {1000, 2}}}, 1000);
   db.Compact(1000);  // sorts what is there
   db.AppendBatch("t2", {{Series("m", "b:1"), {1000, 3}}, {Series("l", "z:1"), {1000, 4}}}, 1000);
@@ -173,7 +173,7 @@ TEST_CASE("current series come out in label order whatever the order they arrive
 }
 
 TEST_CASE("selections of one metric come in label order, and say so", "[store]") {
-  store::ShortTermStore db({1h, 64, 5min});
+  store::ShortTermStore db({1h, 64, 5min, {}});
   db.AppendBatch("t1", {{Series("m", "c:1"), {1000, 1}}, {Series("m", "a:1"), {1000, 2}}}, 1000);
   db.AppendBatch("t2", {{Series("m", "b:1"), {1000, 3}}, {Series("l", "z:1"), {1000, 4}}}, 1000);
   auto select = [&](std::vector<rules::LabelMatcher> matchers, rules::Storage::VisitOrder* order) {
@@ -195,7 +195,7 @@ TEST_CASE("selections of one metric come in label order, and say so", "[store]")
 }
 
 TEST_CASE("a source keeps working after compaction dropped some of its series", "[store]") {
-  store::ShortTermStore db({std::chrono::milliseconds(10'000), 64, 1min});
+  store::ShortTermStore db({std::chrono::milliseconds(10'000), 64, 1min, {}});
   db.AppendBatch("t1", {{Series("a", "x:1"), {1000, 1}}, {Series("b", "x:1"), {1000, 1}}}, 1000);
   // "b" stops being reported; after retention and lookback it is compacted away.
   for (int i = 2; i <= 80; ++i) {
@@ -212,7 +212,7 @@ TEST_CASE("a source keeps working after compaction dropped some of its series", 
 }
 
 TEST_CASE("equality selections stay exact as series come and go", "[store]") {
-  store::ShortTermStore db({std::chrono::milliseconds(10'000), 64, 1min});
+  store::ShortTermStore db({std::chrono::milliseconds(10'000), 64, 1min, {}});
   auto labels = [](const std::string& slo, const std::string& target) {
     return rules::Labels({{"__name__", "burn"}, {"slo", slo}, {"target", target}});
   };
