@@ -157,9 +157,38 @@ bool GenerationalHashSet::Insert(uint64_t hash) {
   }
 }
 
+std::optional<ParseError> OpenMetricsChecker::NoteNewGroup(uint64_t group, std::size_t line) {
+  if (pending_count_ == kPendingGroups) {
+    if (auto error = LookUpOldestPending()) return error;
+  }
+  seen_groups_.Prefetch(group);
+  pending_[(pending_first_ + pending_count_) % kPendingGroups] = PendingGroup{group, line};
+  ++pending_count_;
+  return std::nullopt;
+}
+
+std::optional<ParseError> OpenMetricsChecker::LookUpOldestPending() {
+  const PendingGroup oldest = pending_[pending_first_];
+  pending_first_ = (pending_first_ + 1) % kPendingGroups;
+  --pending_count_;
+  // The set is emptied when the family starts, and the queue is looked up in order, so a group
+  // found there came earlier in this family.
+  if (seen_groups_.Insert(oldest.group)) return std::nullopt;
+  pending_count_ = 0;
+  return At(oldest.line,
+            "samples of one series group must be contiguous within family \"" + family_ + "\"");
+}
+
+std::optional<ParseError> OpenMetricsChecker::CheckPendingGroups() {
+  while (pending_count_ > 0) {
+    if (auto error = LookUpOldestPending()) return error;
+  }
+  return std::nullopt;
+}
+
 void GenerationalHashSet::Grow() {
   std::vector<Slot> old = std::move(slots_);
-  slots_.assign(old.empty() ? 16 : old.size() * 2, Slot{});
+  slots_.assign(old.size() * 2, Slot{});
   const uint32_t current = generation_;
   size_ = 0;
   const std::size_t mask = slots_.size() - 1;
@@ -314,6 +343,7 @@ void OpenMetricsChecker::StartFamily(std::string_view name, MetricType type) {
   has_group_ = false;
   previous_in_place_ = false;
   seen_groups_.Clear();
+  pending_count_ = 0;
   histogram_ = HistogramGroup{};
   bound_cursor_ = 0;
   bucket_run_ = false;
@@ -331,11 +361,7 @@ void OpenMetricsChecker::StartFamily(std::string_view name, MetricType type) {
       return At(line, "timestamp goes backwards within a series group");
     }
   } else {
-    // The set is emptied with has_group_, so a group found there came earlier in this family.
-    if (!seen_groups_.Insert(group)) {
-      return At(line,
-                "samples of one series group must be contiguous within family \"" + family_ + "\"");
-    }
+    if (auto error = NoteNewGroup(group, line)) return error;
   }
   has_group_ = true;
   group_ = group;
@@ -544,6 +570,7 @@ std::optional<ParseError> OpenMetricsChecker::CheckNewFamilyName(std::string_vie
 
 std::optional<ParseError> OpenMetricsChecker::FinishFamily(std::size_t line) {
   bucket_run_ = false;
+  if (auto error = CheckPendingGroups()) return error;
   if (auto error = FinishHistogramGroup()) return error;
   for (const std::string_view suffix : NameSuffixes(type_)) {
     std::string name = family_;

@@ -83,6 +83,13 @@ class Parser {
   ParseError Error(std::size_t column, std::string reason) const {
     return ParseError{line_number_, column, std::move(reason)};
   }
+  // `error`, unless the OpenMetrics checker has yet to report an earlier one.
+  ParseError FirstError(ParseError error) {
+    if (format_ == Format::kOpenMetrics) {
+      if (auto earlier = checker_.CheckPendingGroups()) return std::move(*earlier);
+    }
+    return error;
+  }
 
   std::optional<ParseError> HandleLine(std::string_view line);
   std::optional<ParseError> HandleOpenMetricsComment(std::string_view line);
@@ -177,13 +184,17 @@ std::optional<ParseError> Parser::Run() {
     const char* line_end = newline != nullptr ? newline : end;
     const std::string_view line(cursor, static_cast<std::size_t>(line_end - cursor));
     if (limits_.max_line_bytes != 0 && line.size() > limits_.max_line_bytes) {
-      return Error(1, "line is " + std::to_string(line.size()) + " bytes, over the limit of " +
-                          std::to_string(limits_.max_line_bytes));
+      return FirstError(Error(1, "line is " + std::to_string(line.size()) +
+                                     " bytes, over the limit of " +
+                                     std::to_string(limits_.max_line_bytes)));
     }
-    if (auto error = HandleLine(line)) return error;
+    if (auto error = HandleLine(line)) return FirstError(std::move(*error));
     cursor = newline != nullptr ? newline + 1 : end;
   }
-  if (stopped_) return std::nullopt;
+  if (stopped_) {
+    if (format_ == Format::kOpenMetrics) return checker_.CheckPendingGroups();
+    return std::nullopt;
+  }
   if (auto error = FinishFamily()) return error;
   if (format_ == Format::kOpenMetrics && !seen_eof_) {
     const bool ends_with_newline = body_.empty() || body_.back() == '\n';

@@ -24,6 +24,13 @@ std::string Repeat(const std::string& line, int times) {
   return out;
 }
 
+// Samples a{x="FIRST"} .. a{x="LAST"} of gauge family "a", one group each.
+std::string Gauges(int first, int last) {
+  std::string out;
+  for (int i = first; i <= last; ++i) out += "a{x=\"" + std::to_string(i) + "\"} 1\n";
+  return out;
+}
+
 // Two histogram groups with timestamps, the second bucket of the second one (line 8) replaced:
 // the first group fills the bound cache, so line 8 follows a bucket of its own group with a bound
 // text seen at its position, the case the bucket-run shortcut takes when nothing is wrong.
@@ -185,6 +192,27 @@ TEST_CASE("malformed payloads report the first error with its location", "[parse
        "# TYPE h histogram\nh_bucket{a=\"1\",le=\"+Inf\",b=\"2\"} 1\n"
        "h_bucket{a=\"2\",b=\"2\",le=\"+Inf\"} 1\nh_bucket{le=\"+Inf\",b=\"2\",a=\"1\"} 1\n# EOF\n",
        4, 1, "samples of one series group must be contiguous within family \"h\""},
+      // A repeated group is looked up some groups later (OpenMetricsChecker::NoteNewGroup), yet
+      // it is reported at its own line, before any error on a later line, whatever ends the
+      // wait: more groups, a syntax error, another check, the family's end or the payload's.
+      {kOm, "a{x=\"1\"} 1\n" + Gauges(2, 20) + "a{x=\"1\"} 1\n" + Gauges(30, 50) + "# EOF\n", 21, 1,
+       "samples of one series group must be contiguous within family \"a\""},
+      {kOm,
+       "a{x=\"1\"} 1\n" + Gauges(2, 5) + "a{x=\"1\"} 1\n" + Gauges(30, 31) + "a{x=\"2} 1\n# EOF\n",
+       6, 1, "samples of one series group must be contiguous within family \"a\""},
+      {kOm,
+       "# TYPE a counter\na_total{x=\"1\"} 1\na_total{x=\"2\"} 1\na_total{x=\"1\"} 1\n"
+       "a_total{x=\"3\"} -1\n# EOF\n",
+       4, 1, "samples of one series group must be contiguous within family \"a\""},
+      {kOm, "a{x=\"1\"} 1\na{x=\"2\"} 1\na{x=\"1\"} 1\nb 1\n# EOF\n", 3, 1,
+       "samples of one series group must be contiguous within family \"a\""},
+      {kOm, "a{x=\"1\"} 1\na{x=\"2\"} 1\na{x=\"1\"} 1\n", 3, 1,
+       "samples of one series group must be contiguous within family \"a\""},
+      {kOm, "a{x=\"1\"} 1\na{x=\"2\"} 1\na{x=\"1\"} 1\n# EOF\nb 1\n", 3, 1,
+       "samples of one series group must be contiguous within family \"a\""},
+      // Without a repeat, the other error stands.
+      {kOm, "a{x=\"1\"} 1\n" + Gauges(2, 20) + "a{x=\"2} 1\n# EOF\n", 21, 5,
+       "unterminated label value"},
       // `le` moving within one group: still one group, so its bounds must still increase.
       {kOm,
        "# TYPE h histogram\nh_bucket{a=\"1\",le=\"2\",b=\"2\"} 0\n"
