@@ -89,7 +89,10 @@ class SampleHandler {
 // (OpenMetrics when it ends with "# EOF").
 Format DetectFormat(std::string_view content_type, std::string_view body);
 
-// Parses the whole payload; returns the first error, as Prometheus fails a scrape on it.
+// Parses the whole payload; returns the first error, as Prometheus fails a scrape on it. The
+// handler has by then seen the samples before the error's line, and in OpenMetrics possibly a few
+// series groups' samples after it (a repeated group is found some groups later), so a consumer
+// that must not act on a failed payload keeps what it receives until Parse returns.
 std::optional<ParseError> Parse(std::string_view body, Format format, SampleHandler& handler,
                                 const Limits& limits = {});
 
