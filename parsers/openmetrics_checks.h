@@ -110,9 +110,9 @@ class OpenMetricsChecker {
                                        std::size_t line);
   // Queues the lookup of a group that starts at `line` in the groups seen earlier in the family,
   // and carries out the oldest queued one. A family's groups can number thousands, and the
-  // payload streaming through the cache evicts their set: looked up at once, most groups waited
-  // on memory (OpenMetrics parsed 11 % slower, measured). Queued, the slot is prefetched and
-  // arrives while the next groups are parsed.
+  // payload streaming through the cache can evict their set: looked up at once, groups waited on
+  // memory in some measurements (up to 11 % of OpenMetrics time), none in others (docs/parsing.md,
+  // eighth round). Queued, the slot is prefetched and arrives while the next groups are parsed.
   std::optional<ParseError> NoteNewGroup(uint64_t group, std::size_t line);
   std::optional<ParseError> LookUpOldestPending();
   std::optional<ParseError> CheckHistogramSample(const ParsedSample& sample, Suffix suffix,
