@@ -12,24 +12,14 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/checksum_consumer.h"
 #include "parsers/exposition.h"
 
 namespace {
 
 namespace parsers = inferwatch::parsers;
 
-// Consumes what a real consumer would look at, so the work cannot be optimised away.
-class Consumer : public parsers::SampleHandler {
- public:
-  bool OnSample(const parsers::Sample& sample) override {
-    checksum_ += sample.value + static_cast<double>(sample.labels.size() + sample.name.size());
-    return true;
-  }
-  double checksum() const { return checksum_; }
-
- private:
-  double checksum_ = 0;
-};
+using Consumer = inferwatch::bench::ChecksumConsumer;
 
 std::size_t CountSampleLines(std::string_view body) {
   std::size_t samples = 0;
