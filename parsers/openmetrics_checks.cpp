@@ -383,9 +383,8 @@ void OpenMetricsChecker::StartBucketRun(const ParsedSample& sample, std::size_t 
   run_labels_ = labels.size();
 }
 
-std::optional<ParseError> OpenMetricsChecker::CheckFirstOrOtherSample(const ParsedSample& sample,
-                                                                      Suffix suffix,
-                                                                      std::size_t line) {
+std::optional<ParseError> OpenMetricsChecker::CheckSample(const ParsedSample& sample, Suffix suffix,
+                                                          std::size_t line) {
   if (suffix == Suffix::kBucket) return CheckBucket(sample, line);
   return CheckOtherSample(sample, suffix, line);
 }
