@@ -83,11 +83,15 @@ class Parser {
   ParseError Error(std::size_t column, std::string reason) const {
     return ParseError{line_number_, column, std::move(reason)};
   }
+  // A repeated series group the OpenMetrics checker has yet to look up (only that grammar queues
+  // lookups): it lies before anything found since, so it comes first.
+  std::optional<ParseError> PendingGroupError() {
+    if (format_ != Format::kOpenMetrics) return std::nullopt;
+    return checker_.CheckPendingGroups();
+  }
   // `error`, unless the OpenMetrics checker has yet to report an earlier one.
   ParseError FirstError(ParseError error) {
-    if (format_ == Format::kOpenMetrics) {
-      if (auto earlier = checker_.CheckPendingGroups()) return std::move(*earlier);
-    }
+    if (auto earlier = PendingGroupError()) return std::move(*earlier);
     return error;
   }
 
@@ -200,10 +204,7 @@ std::optional<ParseError> Parser::Run() {
     if (auto error = HandleLine(line)) return FirstError(std::move(*error));
     cursor = newline != nullptr ? newline + 1 : end;
   }
-  if (stopped_) {
-    if (format_ == Format::kOpenMetrics) return checker_.CheckPendingGroups();
-    return std::nullopt;
-  }
+  if (stopped_) return PendingGroupError();
   if (auto error = FinishFamily()) return error;
   if (format_ == Format::kOpenMetrics && !seen_eof_) {
     const bool ends_with_newline = body_.empty() || body_.back() == '\n';
