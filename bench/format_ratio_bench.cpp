@@ -15,12 +15,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
-#include "bench/checksum_consumer.h"
+#include "bench/parse_bench_support.h"
 #include "parsers/exposition.h"
 
 namespace {
@@ -36,22 +34,18 @@ struct Payload {
 };
 
 bool Load(const char* path, Payload& payload) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  if (!inferwatch::bench::ReadWholeFile(path, payload.body)) {
     std::fprintf(stderr, "format_ratio_bench: cannot open %s\n", path);
     return false;
   }
   payload.path = path;
-  payload.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   payload.format = parsers::DetectFormat("", payload.body);
   return true;
 }
 
 // MB/s of one parse; negative on a parse error.
 double ParseOnce(const Payload& payload, double& checksum) {
-  parsers::Limits limits;
-  limits.max_body_bytes = 0;
-  limits.max_samples = 0;
+  const parsers::Limits limits = inferwatch::bench::BenchLimits();
   Consumer consumer;
   const auto start = std::chrono::steady_clock::now();
   const auto error = parsers::Parse(payload.body, payload.format, consumer, limits);

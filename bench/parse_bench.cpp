@@ -6,13 +6,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "bench/checksum_consumer.h"
+#include "bench/parse_bench_support.h"
 #include "parsers/exposition.h"
 
 namespace {
@@ -40,18 +38,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: parse_bench FILE REPS MIN_S\n");
     return 2;
   }
-  std::ifstream in(argv[1], std::ios::binary);
-  if (!in) {
+  std::string body;
+  if (!inferwatch::bench::ReadWholeFile(argv[1], body)) {
     std::fprintf(stderr, "parse_bench: cannot open %s\n", argv[1]);
     return 2;
   }
-  const std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const int reps = std::max(1, std::atoi(argv[2]));
   const double min_seconds = std::atof(argv[3]);
   const parsers::Format format = parsers::DetectFormat("", body);
-  parsers::Limits limits;
-  limits.max_body_bytes = 0;
-  limits.max_samples = 0;
+  const parsers::Limits limits = inferwatch::bench::BenchLimits();
   const std::size_t samples = CountSampleLines(body);
 
   std::vector<double> seconds_per_parse;
