@@ -11,10 +11,12 @@
 //   ratio <median> q1 <q1> q3 <q3> text <MB/s> openmetrics <MB/s>
 //                                                    the pairs' ratios and the median speeds
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -35,7 +37,7 @@ struct Payload {
 
 bool Load(const char* path, Payload& payload) {
   if (!inferwatch::bench::ReadWholeFile(path, payload.body)) {
-    std::fprintf(stderr, "format_ratio_bench: cannot open %s\n", path);
+    std::fprintf(stderr, "format_ratio_bench: cannot read %s: %s\n", path, std::strerror(errno));
     return false;
   }
   payload.path = path;

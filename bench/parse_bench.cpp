@@ -3,9 +3,11 @@
 // rep is reported as "inferwatch <MB/s> <samples/s>" on the last line (MB = 1e6 bytes; samples =
 // lines neither empty nor starting with '#'). The grammar is detected from the body.
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,7 +42,7 @@ int main(int argc, char** argv) {
   }
   std::string body;
   if (!inferwatch::bench::ReadWholeFile(argv[1], body)) {
-    std::fprintf(stderr, "parse_bench: cannot open %s\n", argv[1]);
+    std::fprintf(stderr, "parse_bench: cannot read %s: %s\n", argv[1], std::strerror(errno));
     return 2;
   }
   const int reps = std::max(1, std::atoi(argv[2]));
