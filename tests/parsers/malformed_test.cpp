@@ -332,6 +332,52 @@ h_bucket{le="+Inf",z="r"} 2
 h_sum{z="q"} 3
 )"),
        7, 1, "samples of one series group must be contiguous within family \"h\""},
+      // A sample that stays in the group of the sample before, every label written as there, at
+      // the usual timestamps (a _count after its _sum, a _created after its _total): its group
+      // is taken from the sample before without hashing, and every other check still applies.
+      {kOm, HistogramOf(R"(h_bucket{a="1",le="+Inf"} 2 1732284140.891
+h_sum{a="1"} 3 1732284140.891
+h_count{a="1"} NaN 1732284140.891
+)"),
+       4, 1, "counter-like sample _count is NaN"},
+      {kOm, HistogramOf(R"(h_bucket{a="1",le="+Inf"} 2 1732284140.891
+h_count{a="1"} 2 1732284140.891
+h_sum{a="1"} -3 1732284140.891
+)"),
+       4, 1, "counter-like sample _sum is negative"},
+      {kOm, HistogramOf(R"(h_bucket{a="1",le="+Inf"} 2 1732284140.891
+h_sum{a="1"} 3 1732284140.891
+h_count{a="1"} 1 1732284140.891
+)"),
+       4, 1, "_count differs from the +Inf bucket of \"h\""},
+      {kOm, HistogramOf(R"(h_bucket{a="1",le="+Inf"} 2 1732284140.891
+h_sum{a="1"} 3 1732284140.891
+h_count{a="1"} 2 1732284140.891 # {t="1"} 1
+)"),
+       4, 1, "exemplars are allowed only on counter _total and histogram _bucket samples"},
+      {kOm, HistogramOf(R"(h_bucket{a="1",le="+Inf"} 2 1732284140.891
+h_sum{a="1"} 3 1732284140.891
+h_count{a="1"} 2
+)"),
+       4, 1, "some samples of this series group have a timestamp and some do not"},
+      // A later timestamp starts another histogram group, leaving the first with a _sum only.
+      {kOm, HistogramOf(R"(h_bucket{a="1",le="+Inf"} 2 1732284140.891
+h_sum{a="1"} 3 1732284140.891
+h_count{a="1"} 2 1732284140.892
+)"),
+       3, 1, "histogram \"h\" has _sum but no _count"},
+      {kOm,
+       "# TYPE c counter\nc_total{a=\"1\"} 2 1732284140.891\n"
+       "c_created{a=\"1\"} 1 1732284140.890\n# EOF\n",
+       3, 1, "timestamp goes backwards within a series group"},
+      {kOm,
+       "# TYPE g gaugehistogram\ng_bucket{a=\"1\",le=\"+Inf\"} 2 1732284140.891\n"
+       "g_gcount{a=\"1\"} 2 1732284140.891\ng_gsum{a=\"1\"} -1 1732284140.891\n# EOF\n",
+       4, 1, "gaugehistogram \"g\" has a negative _gsum but no negative bucket"},
+      {kOm,
+       "# TYPE g gaugehistogram\ng_bucket{a=\"1\",le=\"+Inf\"} 2 1732284140.891\n"
+       "g_gcount{a=\"1\"} 2 1732284140.891\ng_gsum{a=\"1\"} NaN 1732284140.891\n# EOF\n",
+       4, 1, "counter-like sample _gsum is NaN"},
   };
   for (const Malformed& test : cases) {
     INFO(test.body);
