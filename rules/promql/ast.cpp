@@ -268,7 +268,12 @@ std::string Format(const Expr& expr) {
             return out + " " + Format(*b.rhs);
           },
           [](const Unary& u) { return std::string(u.negative ? "-" : "+") + Format(*u.expr); },
-          [](const Paren& p) { return "(" + Format(*p.expr) + ")"; },
+          [](const Paren& p) {
+            std::string out = "(";
+            out += Format(*p.expr);
+            out += ')';
+            return out;
+          },
       },
       expr.node);
 }

@@ -616,7 +616,9 @@ class Parser {
   void CheckBinary(Binary& binary, std::size_t position) {
     const ValueType lt = TypeOf(*binary.lhs);
     const ValueType rt = TypeOf(*binary.rhs);
-    const std::string op_text = "\"" + std::string(BinaryOpText(binary.op)) + "\"";
+    std::string op_text = "\"";
+    op_text += BinaryOpText(binary.op);
+    op_text += '"';
     if (binary.return_bool && !IsComparison(binary.op)) {
       Fail(position, "bool modifier can only be used on comparison operators");
     }

@@ -163,7 +163,8 @@ std::string FormatFloatVerb(double value, const Spec& spec) {
   if (!std::isfinite(value)) {
     // Go always signs infinities and signs NaN only when a sign flag asks for it; no zero padding.
     body = SpecialFloat(value);
-    if (std::isnan(value) && (spec.plus || spec.space)) body.insert(0, spec.plus ? "+" : " ");
+    if (std::isnan(value) && (spec.plus || spec.space))
+      body.insert(body.begin(), spec.plus ? '+' : ' ');
     Spec no_zero = spec;
     no_zero.zero = false;
     return Pad(body, no_zero, false);

@@ -348,8 +348,10 @@ struct StoreModel {
 std::string Dump(const rules::Labels& labels, std::span<const rules::SamplePoint> points) {
   std::string out = labels.ToString();
   for (const auto& p : points) {
-    out += " " + std::to_string(p.t_ms) + "=" +
-           (rules::IsStaleNaN(p.v) ? std::string("stale") : std::to_string(p.v));
+    out += ' ';
+    out += std::to_string(p.t_ms);
+    out += '=';
+    out += rules::IsStaleNaN(p.v) ? std::string("stale") : std::to_string(p.v);
   }
   return out + "\n";
 }
