@@ -20,7 +20,7 @@ std::vector<Target> TargetsFromGroup(const config::ScrapeConfig& scrape,
     target.body_size_limit = scrape.body_size_limit;
     std::vector<rules::Labels::Pair> pairs(group.labels.begin(), group.labels.end());
     pairs.emplace_back("job", scrape.job_name);  // a static `job` label cannot override it
-    target.labels = rules::Labels(std::move(pairs));
+    target.labels = rules::Labels(pairs);
     target.facts = group.facts;
     out.push_back(std::move(target));
   }

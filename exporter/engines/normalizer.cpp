@@ -393,7 +393,7 @@ class NormalizeHandler final : public parsers::SampleHandler {
         if (!pair.first.starts_with("__")) pairs.emplace_back(pair.first, pair.second);
       }
     }
-    return rules::Labels(std::move(pairs));
+    return rules::Labels(pairs);
   }
 
   std::string DetectVersion(const EngineTable& table, std::size_t engine) const {

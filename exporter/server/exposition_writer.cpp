@@ -185,7 +185,7 @@ void WriteRegistry(const std::vector<prometheus::MetricFamily>& families, bool o
     for (const auto& metric : family.metric) {
       std::vector<rules::Labels::Pair> pairs;
       for (const auto& label : metric.label) pairs.emplace_back(label.name, label.value);
-      const rules::Labels labels(std::move(pairs));
+      const rules::Labels labels(pairs);
       const std::string base(name);
       switch (family.type) {
         case prometheus::MetricType::Counter:

@@ -133,7 +133,7 @@ struct SimulatedFleet::Impl {
     const Clock::time_point arrival = Clock::now();
     std::string body = Advance(*targets[index]);
     Record(ScraperName(req.get_header_value("User-Agent")), index, arrival, body);
-    res.set_content(std::move(body), std::string(dialect->content_type));
+    res.set_content(body, std::string(dialect->content_type));
   }
 };
 

@@ -111,7 +111,7 @@ bool ParseSeriesDescription(std::string_view text, Labels* labels, std::string_v
     *error = "expected a metric name or label set";
     return false;
   }
-  *labels = Labels(std::move(pairs));
+  *labels = Labels(pairs);
   *rest = text.substr(pos);
   return true;
 }

@@ -114,7 +114,7 @@ class Reader {
                        text));
       return std::nullopt;
     }
-    return Labels(std::move(pairs));
+    return Labels(pairs);
   }
 
   std::optional<double> Number(const YAML::Node& node, std::string_view field) {
@@ -200,7 +200,7 @@ std::string LabelsText(const Labels& labels) {
 
 std::string MapText(const std::map<std::string, std::string>& map) {
   std::vector<Labels::Pair> pairs(map.begin(), map.end());
-  return LabelsText(Labels(std::move(pairs)));
+  return LabelsText(Labels(pairs));
 }
 
 // strconv.FormatFloat(v, 'E', -1, 64).
@@ -416,7 +416,7 @@ class FileRunner {
         if (!labels || !annotations) continue;
         std::vector<Labels::Pair> pairs(labels->begin(), labels->end());
         pairs.emplace_back("alertname", test.alertname);
-        expected.labels = Labels(std::move(pairs));
+        expected.labels = Labels(pairs);
         expected.annotations = std::move(*annotations);
         test.alerts.push_back(std::move(expected));
       }
