@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(
-  cmake g++ clang libclang-rt-14-dev pkg-config make python3
+  cmake g++ clang libclang-rt-14-dev clang-format clang-tidy pkg-config make python3
   prometheus-cpp-dev libyaml-cpp-dev libre2-dev libcpp-httplib-dev catch2
   nlohmann-json3-dev libcli11-dev libfmt-dev libfast-float-dev libxxhash-dev
   libbenchmark-dev python3-prometheus-client python3-yaml

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Fresh machine to full test run: installs what is missing, builds with warnings as errors,
-# runs the whole suite with ctest, then again under AddressSanitizer+UndefinedBehaviorSanitizer,
-# then the fuzzers for a bounded time.
+# Fresh machine to full test run: installs what is missing, checks formatting, builds with
+# warnings as errors, runs clang-tidy on the library, runs the whole suite with ctest, then again
+# under AddressSanitizer+UndefinedBehaviorSanitizer, then the fuzzers for a bounded time.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh --with-e2e
@@ -13,6 +13,8 @@ bash scripts/lint.sh
 echo "== build (g++, -Werror)"
 # -O2 without -g: what users build, minus debug info; gcc 12 at -O3 raises false -Wrestrict reports.
 BUILD_DIR=build BUILD_TYPE=Release bash scripts/build.sh -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DINFERWATCH_WERROR=ON
+echo "== clang-tidy"
+BUILD_DIR=build bash scripts/lint.sh --tidy
 echo "== ctest"
 (cd build && ctest --output-on-failure -j "$jobs")
 
