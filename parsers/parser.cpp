@@ -95,14 +95,22 @@ class Parser {
     return error;
   }
 
+  // The line loop, once per grammar: the text grammar's copy holds none of the OpenMetrics checks,
+  // so what OpenMetrics inlines there (NextBucketOfRun) cannot slow text (docs/parsing.md, tenth
+  // round).
+  template <Format kFormat>
+  std::optional<ParseError> RunLines();
+  template <Format kFormat>
   std::optional<ParseError> HandleLine(std::string_view line);
   std::optional<ParseError> HandleOpenMetricsComment(std::string_view line);
   std::optional<ParseError> HandlePrometheusComment(std::string_view line, std::size_t pos);
+  template <Format kFormat>
   std::optional<ParseError> HandleSample(std::string_view line, std::size_t pos);
   // The OpenMetrics checker's verdict on the sample just parsed; false leaves its error in
   // checker_error_. Out of line: with the checker's ParseError handling inlined into
   // HandleSample, text parsed about 8% and OpenMetrics about 5% slower (measured,
-  // docs/parsing.md, ninth round).
+  // docs/parsing.md, ninth round); in OpenMetrics' own copy of HandleSample, inlined, it gains
+  // nothing (tenth round).
   [[gnu::noinline]] bool CheckOpenMetricsSample(Suffix suffix) {
     checker_error_ = checker_.CheckSample(parsed_, suffix, line_number_);
     return !checker_error_.has_value();
@@ -182,12 +190,8 @@ std::optional<ParseError> Parser::FinishFamily() {
   return std::nullopt;
 }
 
-std::optional<ParseError> Parser::Run() {
-  if (limits_.max_body_bytes != 0 && body_.size() > limits_.max_body_bytes) {
-    return ParseError{1, 1,
-                      "payload is " + std::to_string(body_.size()) + " bytes, over the limit of " +
-                          std::to_string(limits_.max_body_bytes)};
-  }
+template <Format kFormat>
+std::optional<ParseError> Parser::RunLines() {
   const char* cursor = body_.data();
   const char* const end = body_.data() + body_.size();
   while (cursor < end && !stopped_) {
@@ -201,9 +205,21 @@ std::optional<ParseError> Parser::Run() {
                                      " bytes, over the limit of " +
                                      std::to_string(limits_.max_line_bytes)));
     }
-    if (auto error = HandleLine(line)) return FirstError(std::move(*error));
+    if (auto error = HandleLine<kFormat>(line)) return FirstError(std::move(*error));
     cursor = newline != nullptr ? newline + 1 : end;
   }
+  return std::nullopt;
+}
+
+std::optional<ParseError> Parser::Run() {
+  if (limits_.max_body_bytes != 0 && body_.size() > limits_.max_body_bytes) {
+    return ParseError{1, 1,
+                      "payload is " + std::to_string(body_.size()) + " bytes, over the limit of " +
+                          std::to_string(limits_.max_body_bytes)};
+  }
+  auto lines_error = format_ == Format::kOpenMetrics ? RunLines<Format::kOpenMetrics>()
+                                                     : RunLines<Format::kPrometheusText>();
+  if (lines_error) return lines_error;
   if (stopped_) return PendingGroupError();
   if (auto error = FinishFamily()) return error;
   if (format_ == Format::kOpenMetrics && !seen_eof_) {
@@ -218,8 +234,9 @@ std::optional<ParseError> Parser::Run() {
   return std::nullopt;
 }
 
+template <Format kFormat>
 std::optional<ParseError> Parser::HandleLine(std::string_view line) {
-  if (format_ == Format::kOpenMetrics) {
+  if constexpr (kFormat == Format::kOpenMetrics) {
     if (seen_eof_) return Error(1, "text after \"# EOF\"");
     if (line.empty()) return Error(1, "blank line (not allowed in OpenMetrics)");
     if (line[0] == '#') {
@@ -229,13 +246,14 @@ std::optional<ParseError> Parser::HandleLine(std::string_view line) {
       }
       return HandleOpenMetricsComment(line);
     }
-    return HandleSample(line, 0);
+    return HandleSample<kFormat>(line, 0);
+  } else {
+    std::size_t pos = 0;
+    while (pos < line.size() && (line[pos] == ' ' || line[pos] == '\t')) ++pos;
+    if (pos == line.size()) return std::nullopt;
+    if (line[pos] == '#') return HandlePrometheusComment(line, pos);
+    return HandleSample<kFormat>(line, pos);
   }
-  std::size_t pos = 0;
-  while (pos < line.size() && (line[pos] == ' ' || line[pos] == '\t')) ++pos;
-  if (pos == line.size()) return std::nullopt;
-  if (line[pos] == '#') return HandlePrometheusComment(line, pos);
-  return HandleSample(line, pos);
 }
 
 std::optional<ParseError> Parser::HandleOpenMetricsComment(std::string_view line) {
@@ -352,6 +370,7 @@ std::optional<ParseError> Parser::HandlePrometheusComment(std::string_view line,
   return std::nullopt;
 }
 
+template <Format kFormat>
 std::optional<ParseError> Parser::HandleSample(std::string_view line, std::size_t pos) {
   if (auto error = lines_.Parse(line, pos, parsed_)) {
     return Error(error->offset + 1, std::move(error->reason));
@@ -372,7 +391,7 @@ std::optional<ParseError> Parser::HandleSample(std::string_view line, std::size_
   }
   if (!Announce()) return std::nullopt;
   ++family_.samples;
-  if (format_ == Format::kOpenMetrics &&
+  if (kFormat == Format::kOpenMetrics &&
       !(suffix == Suffix::kBucket && checker_.NextBucketOfRun(parsed_, line_number_)) &&
       !CheckOpenMetricsSample(suffix)) {
     return std::move(checker_error_);
