@@ -391,10 +391,11 @@ std::optional<ParseError> Parser::HandleSample(std::string_view line, std::size_
   }
   if (!Announce()) return std::nullopt;
   ++family_.samples;
-  if (kFormat == Format::kOpenMetrics &&
-      !(suffix == Suffix::kBucket && checker_.NextBucketOfRun(parsed_, line_number_)) &&
-      !CheckOpenMetricsSample(suffix)) {
-    return std::move(checker_error_);
+  if constexpr (kFormat == Format::kOpenMetrics) {
+    if (!(suffix == Suffix::kBucket && checker_.NextBucketOfRun(parsed_, line_number_)) &&
+        !CheckOpenMetricsSample(suffix)) {
+      return std::move(checker_error_);
+    }
   }
   Sample sample;
   sample.family = family_.name;
