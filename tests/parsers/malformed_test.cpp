@@ -71,6 +71,11 @@ std::string HistogramOf(const std::string& lines) {
   return "# TYPE h histogram\n" + lines + "# EOF\n";
 }
 
+// One gaugehistogram family "g" of the given sample lines (each ending in a newline).
+std::string GaugeHistogramOf(const std::string& lines) {
+  return "# TYPE g gaugehistogram\n" + lines + "# EOF\n";
+}
+
 TEST_CASE("malformed payloads report the first error with its location", "[parsers]") {
   const Malformed cases[] = {
       {kText, "a{b=\"c} 1\n", 1, 5, "unterminated label value"},
@@ -370,13 +375,15 @@ h_count{a="1"} 2 1732284140.892
        "# TYPE c counter\nc_total{a=\"1\"} 2 1732284140.891\n"
        "c_created{a=\"1\"} 1 1732284140.890\n# EOF\n",
        3, 1, "timestamp goes backwards within a series group"},
-      {kOm,
-       "# TYPE g gaugehistogram\ng_bucket{a=\"1\",le=\"+Inf\"} 2 1732284140.891\n"
-       "g_gcount{a=\"1\"} 2 1732284140.891\ng_gsum{a=\"1\"} -1 1732284140.891\n# EOF\n",
+      {kOm, GaugeHistogramOf(R"(g_bucket{a="1",le="+Inf"} 2 1732284140.891
+g_gcount{a="1"} 2 1732284140.891
+g_gsum{a="1"} -1 1732284140.891
+)"),
        4, 1, "gaugehistogram \"g\" has a negative _gsum but no negative bucket"},
-      {kOm,
-       "# TYPE g gaugehistogram\ng_bucket{a=\"1\",le=\"+Inf\"} 2 1732284140.891\n"
-       "g_gcount{a=\"1\"} 2 1732284140.891\ng_gsum{a=\"1\"} NaN 1732284140.891\n# EOF\n",
+      {kOm, GaugeHistogramOf(R"(g_bucket{a="1",le="+Inf"} 2 1732284140.891
+g_gcount{a="1"} 2 1732284140.891
+g_gsum{a="1"} NaN 1732284140.891
+)"),
        4, 1, "counter-like sample _gsum is NaN"},
   };
   for (const Malformed& test : cases) {
