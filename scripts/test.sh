@@ -11,7 +11,7 @@ echo "== clang-format"
 bash scripts/lint.sh
 
 echo "== build (g++, -Werror)"
-# -O2 without -g: what users build, minus debug info; gcc 12 at -O3 raises false -Wrestrict reports.
+# -O2 without -g: what users build (scripts/build.sh: RelWithDebInfo), minus debug info.
 BUILD_DIR=build BUILD_TYPE=Release bash scripts/build.sh -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DINFERWATCH_WERROR=ON
 echo "== clang-tidy"
 BUILD_DIR=build bash scripts/lint.sh --tidy
