@@ -52,11 +52,7 @@ void UnescapeHelp(std::string_view text, Format format, std::string& out) {
 class Parser {
  public:
   Parser(std::string_view body, Format format, SampleHandler& handler, const Limits& limits)
-      : body_(body),
-        format_(format),
-        handler_(handler),
-        limits_(limits),
-        lines_(format, limits, body) {
+      : body_(body), format_(format), handler_(handler), limits_(limits), lines_(limits, body) {
     for (std::size_t type = 0; type < kMetricTypes; ++type) {
       suffixes_[type] = FamilySuffixes(static_cast<MetricType>(type), format);
     }
@@ -372,7 +368,7 @@ std::optional<ParseError> Parser::HandlePrometheusComment(std::string_view line,
 
 template <Format kFormat>
 std::optional<ParseError> Parser::HandleSample(std::string_view line, std::size_t pos) {
-  if (auto error = lines_.Parse(line, pos, parsed_)) {
+  if (auto error = lines_.Parse<kFormat>(line, pos, parsed_)) {
     return Error(error->offset + 1, std::move(error->reason));
   }
   if (limits_.max_samples != 0 && sample_count_ >= limits_.max_samples) {

@@ -46,18 +46,20 @@ std::size_t CountRunes(std::string_view text) {
 
 }  // namespace
 
-SampleLineParser::SampleLineParser(Format format, const Limits& limits, std::string_view body)
-    : format_(format), limits_(limits), body_end_(body.data() + body.size()) {}
+SampleLineParser::SampleLineParser(const Limits& limits, std::string_view body)
+    : limits_(limits), body_end_(body.data() + body.size()) {}
 
+template <Format kFormat>
 std::size_t SampleLineParser::SkipBlanks(std::string_view line, std::size_t pos) const {
-  if (format_ == Format::kOpenMetrics) return pos;
+  if constexpr (kFormat == Format::kOpenMetrics) return pos;
   while (pos < line.size() && (line[pos] == ' ' || line[pos] == '\t')) ++pos;
   return pos;
 }
 
+template <Format kFormat>
 std::size_t SampleLineParser::TokenEnd(std::string_view line, std::size_t pos) const {
   const char* const found = scan::FindBlank(line.data() + pos, line.data() + line.size(), body_end_,
-                                            format_ != Format::kOpenMetrics);
+                                            kFormat != Format::kOpenMetrics);
   return static_cast<std::size_t>(found - line.data());
 }
 
@@ -118,17 +120,18 @@ std::optional<LineError> SampleLineParser::ReadLabelValue(std::string_view line,
   return std::nullopt;
 }
 
+template <Format kFormat>
 std::optional<LineError> SampleLineParser::ParseLabelSet(std::string_view line, std::size_t& pos,
                                                          std::vector<Label>& labels,
                                                          uint64_t* as_before,
                                                          uint64_t* not_as_before) {
-  const bool open_metrics = format_ == Format::kOpenMetrics;
+  constexpr bool open_metrics = kFormat == Format::kOpenMetrics;
   const char* const begin = line.data();
   const char* const end = begin + line.size();
   const char* p = begin + pos + 1;  // after '{'
   auto offset = [begin](const char* at) { return static_cast<std::size_t>(at - begin); };
-  auto skip_blanks = [open_metrics, end](const char* at) {
-    if (!open_metrics) {
+  auto skip_blanks = [end](const char* at) {
+    if constexpr (!open_metrics) {
       while (at < end && (*at == ' ' || *at == '\t')) ++at;
     }
     return at;
@@ -269,7 +272,7 @@ std::optional<LineError> SampleLineParser::ParseLabelSet(std::string_view line, 
     out.timestamp_seconds_pending = true;
     return std::nullopt;
   }
-  const std::size_t timestamp_end = TokenEnd(line, pos);
+  const std::size_t timestamp_end = TokenEnd<Format::kOpenMetrics>(line, pos);
   const std::string_view timestamp_text = line.substr(pos, timestamp_end - pos);
   if (timestamp_text.empty()) {
     return Error(pos, pos >= line.size() ? "trailing space after value"
@@ -286,6 +289,7 @@ std::optional<LineError> SampleLineParser::ParseLabelSet(std::string_view line, 
   return Error(pos, "unexpected text after timestamp (an exemplar starts with \"# {\")");
 }
 
+template <Format kFormat>
 std::optional<LineError> SampleLineParser::Parse(std::string_view line, std::size_t start,
                                                  ParsedSample& out) {
   scratch_.clear();
@@ -309,11 +313,11 @@ std::optional<LineError> SampleLineParser::Parse(std::string_view line, std::siz
   out.name = line.substr(pos, name_length);
   pos += name_length;
   bool has_labels = false;
-  const std::size_t label_start = SkipBlanks(line, pos);
+  const std::size_t label_start = SkipBlanks<kFormat>(line, pos);
   if (label_start < line.size() && line[label_start] == '{') {
     pos = label_start;
-    if (auto error =
-            ParseLabelSet(line, pos, labels_, &out.labels_as_before, &out.labels_not_as_before))
+    if (auto error = ParseLabelSet<kFormat>(line, pos, labels_, &out.labels_as_before,
+                                            &out.labels_not_as_before))
       return error;
     has_labels = true;
   }
@@ -321,7 +325,7 @@ std::optional<LineError> SampleLineParser::Parse(std::string_view line, std::siz
   out.labels_end = has_labels ? line.data() + pos - 1 : nullptr;
   out.labels_escaped_canonically = !odd_escape_;
 
-  if (format_ == Format::kOpenMetrics) {
+  if constexpr (kFormat == Format::kOpenMetrics) {
     if (pos >= line.size()) return Error(pos, "missing value");
     if (line[pos] != ' ') {
       return Error(pos, std::string("unexpected ") + Describe(line, pos) + " after " +
@@ -330,7 +334,7 @@ std::optional<LineError> SampleLineParser::Parse(std::string_view line, std::siz
     ++pos;
   } else {
     const std::size_t before_blanks = pos;
-    pos = SkipBlanks(line, pos);
+    pos = SkipBlanks<kFormat>(line, pos);
     if (pos >= line.size()) return Error(pos, "missing value");
     if (pos == before_blanks) {
       return Error(pos, std::string("unexpected ") + Describe(line, pos) + " after " +
@@ -338,7 +342,7 @@ std::optional<LineError> SampleLineParser::Parse(std::string_view line, std::siz
     }
   }
 
-  const std::size_t value_end = TokenEnd(line, pos);
+  const std::size_t value_end = TokenEnd<kFormat>(line, pos);
   const std::string_view value_text = line.substr(pos, value_end - pos);
   if (value_text.empty()) return Error(pos, "missing value");
   const auto value = ParseValue(value_text);
@@ -346,9 +350,11 @@ std::optional<LineError> SampleLineParser::Parse(std::string_view line, std::siz
   out.value = *value;
   pos = value_end;
 
-  if (format_ == Format::kOpenMetrics) return ParseOpenMetricsTail(line, pos, out);
+  if constexpr (kFormat == Format::kOpenMetrics) {
+    return ParseOpenMetricsTail(line, pos, out);
+  }
 
-  pos = SkipBlanks(line, pos);
+  pos = SkipBlanks<kFormat>(line, pos);
   if (pos >= line.size()) return std::nullopt;
   // The usual tail, 13 digits of milliseconds that end the line, needs no scan for its end and
   // no digit loop.
@@ -356,23 +362,31 @@ std::optional<LineError> SampleLineParser::Parse(std::string_view line, std::siz
     out.has_timestamp = true;
     return std::nullopt;
   }
-  const std::size_t timestamp_end = TokenEnd(line, pos);
+  const std::size_t timestamp_end = TokenEnd<kFormat>(line, pos);
   const std::string_view timestamp_text = line.substr(pos, timestamp_end - pos);
   const auto timestamp = ParsePrometheusTimestamp(timestamp_text);
   if (!timestamp) return Error(pos, "invalid timestamp " + Quoted(timestamp_text));
   out.has_timestamp = true;
   out.timestamp_ms = *timestamp;
-  pos = SkipBlanks(line, timestamp_end);
+  pos = SkipBlanks<kFormat>(line, timestamp_end);
   if (pos < line.size()) return Error(pos, "unexpected text after timestamp");
   return std::nullopt;
 }
+
+template std::optional<LineError> SampleLineParser::Parse<Format::kPrometheusText>(
+    std::string_view line, std::size_t start, ParsedSample& out);
+template std::optional<LineError> SampleLineParser::Parse<Format::kOpenMetrics>(
+    std::string_view line, std::size_t start, ParsedSample& out);
 
 std::optional<LineError> SampleLineParser::ParseExemplar(std::string_view line, std::size_t pos,
                                                          ParsedSample& out) {
   if (line.substr(pos, 3) != "# {") return Error(pos, "invalid exemplar: expected \"# {\"");
   pos += 2;
   exemplar_labels_.clear();
-  if (auto error = ParseLabelSet(line, pos, exemplar_labels_, nullptr, nullptr)) return error;
+  if (auto error =
+          ParseLabelSet<Format::kOpenMetrics>(line, pos, exemplar_labels_, nullptr, nullptr)) {
+    return error;
+  }
   std::size_t runes = 0;
   for (const Label& label : exemplar_labels_)
     runes += CountRunes(label.name) + CountRunes(label.value);
@@ -384,7 +398,7 @@ std::optional<LineError> SampleLineParser::ParseExemplar(std::string_view line, 
     return Error(pos, "expected ' ' after exemplar labels, found " + Describe(line, pos));
   }
   ++pos;
-  const std::size_t value_end = TokenEnd(line, pos);
+  const std::size_t value_end = TokenEnd<Format::kOpenMetrics>(line, pos);
   const std::string_view value_text = line.substr(pos, value_end - pos);
   if (value_text.empty()) return Error(pos, "missing exemplar value");
   const auto value = ParseValue(value_text);
@@ -397,7 +411,7 @@ std::optional<LineError> SampleLineParser::ParseExemplar(std::string_view line, 
   pos = value_end;
   if (pos >= line.size()) return std::nullopt;
   ++pos;
-  const std::size_t timestamp_end = TokenEnd(line, pos);
+  const std::size_t timestamp_end = TokenEnd<Format::kOpenMetrics>(line, pos);
   const std::string_view timestamp_text = line.substr(pos, timestamp_end - pos);
   if (timestamp_text.empty()) return Error(pos, "missing exemplar timestamp after ' '");
   const auto timestamp = ParseOpenMetricsTimestamp(timestamp_text);

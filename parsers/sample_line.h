@@ -50,15 +50,18 @@ struct ParsedSample {
 class SampleLineParser {
  public:
   // `body` is the whole payload: scans of a line may read ahead into it, never past its end.
-  SampleLineParser(Format format, const Limits& limits, std::string_view body);
+  SampleLineParser(const Limits& limits, std::string_view body);
 
   // Parses `line` (no newline) from byte `start`. The views in `out` stay valid until the next
-  // call.
+  // call. `kFormat` must be the format given to the constructor: each grammar has its own copy of
+  // the tokenizer, so that neither tests the format per token (OpenMetrics has no blanks to skip).
+  template <Format kFormat>
   std::optional<LineError> Parse(std::string_view line, std::size_t start, ParsedSample& out);
 
  private:
   // `as_before` and `not_as_before` (null for exemplars) receive ParsedSample::labels_as_before
   // and labels_not_as_before.
+  template <Format kFormat>
   std::optional<LineError> ParseLabelSet(std::string_view line, std::size_t& pos,
                                          std::vector<Label>& labels, uint64_t* as_before,
                                          uint64_t* not_as_before);
@@ -67,10 +70,11 @@ class SampleLineParser {
   std::optional<LineError> ParseOpenMetricsTail(std::string_view line, std::size_t pos,
                                                 ParsedSample& out);
   std::optional<LineError> ParseExemplar(std::string_view line, std::size_t pos, ParsedSample& out);
+  template <Format kFormat>
   std::size_t SkipBlanks(std::string_view line, std::size_t pos) const;
+  template <Format kFormat>
   std::size_t TokenEnd(std::string_view line, std::size_t pos) const;
 
-  Format format_;
   Limits limits_;
   const char* body_end_;  // where 16-byte scans must stop reading
   std::vector<Label> labels_;
