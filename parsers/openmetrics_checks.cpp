@@ -380,7 +380,11 @@ void OpenMetricsChecker::StartBucketRun(const ParsedSample& sample, std::size_t 
   run_before_size_ = static_cast<std::size_t>(labels[le].name.data() - before);
   run_after_ = after;
   run_after_size_ = static_cast<std::size_t>(end - after);
-  run_labels_ = labels.size();
+  // labels_as_before has no bits past 63: with more labels, a count no sample has, so that
+  // NextBucketOfRun compares the text around `le` instead.
+  const bool maskable = labels.size() < 64;
+  run_labels_ = maskable ? labels.size() : static_cast<std::size_t>(-1);
+  run_others_ = maskable ? (uint64_t{1} << labels.size()) - 1 - (uint64_t{1} << le) : 0;
 }
 
 std::optional<ParseError> OpenMetricsChecker::CheckSample(const ParsedSample& sample, Suffix suffix,

@@ -82,7 +82,8 @@ class OpenMetricsChecker {
     uint64_t group = 0;
     bool has_timestamp = false;
     double timestamp = 0;
-    // The timestamp was read as these milliseconds, the seconds being their quotient.
+    // The timestamp was read as these milliseconds, the seconds being their quotient (only
+    // with a timestamp).
     bool timestamp_from_ms = false;
     int64_t timestamp_ms = 0;
     bool has_bucket = false;
@@ -175,7 +176,8 @@ class OpenMetricsChecker {
   std::size_t run_before_size_ = 0;
   const char* run_after_ = nullptr;
   std::size_t run_after_size_ = 0;
-  std::size_t run_labels_ = 0;  // how many labels the run's buckets have
+  std::size_t run_labels_ = 0;  // how many labels the run's buckets have (see StartBucketRun)
+  uint64_t run_others_ = 0;     // a bit for each of them but `le`
   // The previous sample was checked by CheckOtherSample with a group of all its labels (none
   // skipped), group_, and had this many labels.
   bool whole_group_ = false;
@@ -217,11 +219,8 @@ inline void ShortTextKey(std::string_view text, uint64_t (&key)[4]) {
   const std::string_view text = labels[le].value;
   // The tokenizer found every label but `le` written as in the previous sample line, the run's
   // previous bucket: the same labels other than `le`, so the same group.
-  bool as_before = false;
-  if (labels.size() == run_labels_ && labels.size() < 64) {
-    const uint64_t others = (uint64_t{1} << labels.size()) - 1 - (uint64_t{1} << le);
-    as_before = (sample.labels_as_before & others) == others;
-  }
+  const bool as_before =
+      labels.size() == run_labels_ && (sample.labels_as_before & run_others_) == run_others_;
   if (!as_before) {
     // Otherwise (an escaped value is never copied from the line before): the same bytes before
     // `le` and after its value as the run's first bucket also mean the same group.
@@ -253,22 +252,23 @@ inline void ShortTextKey(std::string_view text, uint64_t (&key)[4]) {
   HistogramGroup& state = histogram_;
   // The series group's timestamp is the histogram group's: a bucket of the run must repeat it,
   // anything else (absent, later, earlier) is CheckBucket's to judge.
-  if (sample.has_timestamp != state.has_timestamp) return false;
-  if (sample.has_timestamp) {
+  if (state.timestamp_from_ms) {
     // Both read as milliseconds of the usual shape: their seconds are equal exactly when they
     // are, and need no division.
-    const bool same_time = sample.timestamp_seconds_pending && state.timestamp_from_ms
-                               ? sample.timestamp_ms == state.timestamp_ms
-                               : sample.TimestampSeconds() == state.timestamp;
-    if (!same_time) return false;
+    if (!sample.timestamp_seconds_pending || sample.timestamp_ms != state.timestamp_ms) {
+      return false;
+    }
+  } else if (sample.has_timestamp != state.has_timestamp ||
+             (sample.has_timestamp && sample.TimestampSeconds() != state.timestamp)) {
+    return false;
   }
   // The run's counts so far are not negative, so one test rejects NaN, negative and
   // non-cumulative counts; bounds must increase.
   const double value = sample.value;
   if (!(value >= state.last_bucket_value) || !(bound > state.last_bound)) return false;
   ++bound_cursor_;
+  // (The run's bounds increase: a negative one follows the run's first, which CheckBucket noted.)
   state.last_line = line;
-  state.negative_buckets |= bound < 0;
   state.last_bound = bound;
   state.last_bucket_value = value;
   return true;

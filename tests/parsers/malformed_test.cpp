@@ -417,6 +417,24 @@ TEST_CASE("OpenMetrics timestamps of one group compare by value whatever their s
     INFO((error ? error->ToString() : ""));
     CHECK_FALSE(error);
   }
+  // The other way round: the group's time spelled otherwise, its next bucket in the usual shape.
+  for (const char* other : {"1732284140.8910", "1.732284140891e9"}) {
+    INFO(other);
+    const std::string body =
+        "# TYPE h histogram\n"
+        "h_bucket{a=\"1\",le=\"1\"} 0 " +
+        std::string(other) +
+        "\n"
+        "h_bucket{a=\"1\",le=\"2\"} 0 1732284140.891\n"
+        "h_bucket{a=\"1\",le=\"+Inf\"} 1 1732284140.891\n"
+        "h_count{a=\"1\"} 1 1732284140.891\n"
+        "h_sum{a=\"1\"} 1 1732284140.891\n# EOF\n";
+    testing::Recorder recorder;
+    const auto error = Parse(body, kOm, recorder);
+    INFO((error ? error->ToString() : ""));
+    CHECK_FALSE(error);
+    CHECK(recorder.samples.size() == 5);
+  }
 }
 
 TEST_CASE("OpenMetrics series groups ignore label order, escapes and the le label",
