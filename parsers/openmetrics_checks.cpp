@@ -157,7 +157,8 @@ bool GenerationalHashSet::Insert(uint64_t hash) {
   }
 }
 
-std::optional<ParseError> OpenMetricsChecker::NoteNewGroup(uint64_t group, std::size_t line) {
+[[gnu::always_inline]] inline std::optional<ParseError> OpenMetricsChecker::NoteNewGroup(
+    uint64_t group, std::size_t line) {
   if (pending_count_ == kPendingGroups) {
     if (auto error = LookUpOldestPending()) return error;
   }
@@ -432,8 +433,8 @@ std::optional<ParseError> OpenMetricsChecker::CheckBucket(const ParsedSample& sa
   return std::nullopt;
 }
 
-std::optional<ParseError> OpenMetricsChecker::CheckOtherSample(const ParsedSample& sample,
-                                                               Suffix suffix, std::size_t line) {
+[[gnu::always_inline]] inline std::optional<ParseError> OpenMetricsChecker::CheckOtherSample(
+    const ParsedSample& sample, Suffix suffix, std::size_t line) {
   bound_cursor_ = 0;  // a group's buckets end at its _count or _sum
   bucket_run_ = false;
   std::size_t skip = kNoLabel;
@@ -486,8 +487,8 @@ std::optional<ParseError> OpenMetricsChecker::CheckOtherSample(const ParsedSampl
   return std::nullopt;
 }
 
-std::optional<ParseError> OpenMetricsChecker::EnterHistogramGroup(const ParsedSample& sample,
-                                                                  uint64_t group) {
+[[gnu::always_inline]] inline std::optional<ParseError> OpenMetricsChecker::EnterHistogramGroup(
+    const ParsedSample& sample, uint64_t group) {
   HistogramGroup& state = histogram_;
   if (state.active && (group != state.group || sample.has_timestamp != state.has_timestamp ||
                        (sample.has_timestamp && sample.TimestampSeconds() != state.timestamp))) {
@@ -505,9 +506,8 @@ std::optional<ParseError> OpenMetricsChecker::EnterHistogramGroup(const ParsedSa
   return std::nullopt;
 }
 
-std::optional<ParseError> OpenMetricsChecker::CheckHistogramSample(const ParsedSample& sample,
-                                                                   Suffix suffix, uint64_t group,
-                                                                   std::size_t line) {
+[[gnu::always_inline]] inline std::optional<ParseError> OpenMetricsChecker::CheckHistogramSample(
+    const ParsedSample& sample, Suffix suffix, uint64_t group, std::size_t line) {
   HistogramGroup& state = histogram_;
   if (auto error = EnterHistogramGroup(sample, group)) return error;
   state.last_line = line;
