@@ -53,8 +53,8 @@ class SampleLineParser {
   SampleLineParser(const Limits& limits, std::string_view body);
 
   // Parses `line` (no newline) from byte `start`. The views in `out` stay valid until the next
-  // call. `kFormat` must be the format given to the constructor: each grammar has its own copy of
-  // the tokenizer, so that neither tests the format per token (OpenMetrics has no blanks to skip).
+  // call. `kFormat` is the payload's grammar: each has its own copy of the tokenizer, so that
+  // neither tests the format per token (OpenMetrics has no blanks to skip).
   template <Format kFormat>
   std::optional<LineError> Parse(std::string_view line, std::size_t start, ParsedSample& out);
 
