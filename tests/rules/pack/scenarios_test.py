@@ -104,6 +104,7 @@ class Case:
         self.sim_port, self.daemon_port = free_port(), free_port()
         self.procs = []
         self.active, self.standing, self.health = set(), set(), None
+        self.no_change = set()  # recommendations seen standing with suggested == current
         self.passed = False
 
     def start(self, inferwatch, pack_dir, work_dir):
@@ -136,6 +137,12 @@ class Case:
                        if name == "llm_bottleneck_active" and value == 1}
         self.standing = {labels.get("recommendation") for name, labels, value in samples
                          if name == "llm_recommendation_info" and value == 1}
+        # Advice must change something: a suggestion equal to the current value is a defect.
+        self.no_change |= {f"{labels.get('recommendation')} ({labels.get('parameter')}="
+                           f"{labels.get('current')})"
+                           for name, labels, value in samples
+                           if name == "llm_recommendation_info" and value == 1
+                           and "current" in labels and labels["current"] == labels.get("suggested")}
         scores = [value for name, _, value in samples if name == "llm_health_score"]
         self.health = scores[0] if scores else None
         if self.bottleneck is None:
@@ -202,6 +209,8 @@ def main():
         if case.bottleneck and not case.passed:
             failures.append(f"{case.name}: expected bottleneck {case.bottleneck} and one of "
                             f"{sorted(case.recommendations) or 'no recommendation'}")
+        if case.no_change:
+            failures.append(f"{case.name}: suggested the current value: {sorted(case.no_change)}")
     for engine in {case.engine for case in cases}:
         healthy = next(c for c in cases if c.engine == engine and c.bottleneck is None)
         if healthy.active:
