@@ -1,11 +1,13 @@
 #include "rules/rulefile/loader.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -109,6 +111,11 @@ class FileLoader {
                 fmt::format("unknown top-level key \"{}\" (expected one of: {})", key, known));
       }
     }
+    // Problems are found in passes (the YAML shape, then each expression), but read top to bottom.
+    std::stable_sort(result_.diagnostics.begin(), result_.diagnostics.end(),
+                     [](const Diagnostic& a, const Diagnostic& b) {
+                       return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+                     });
     return std::move(result_);
   }
 

@@ -94,11 +94,12 @@ TEST_CASE("broken rule files report FILE:LINE:COL: message", "[rulefile]") {
        "groups:\n  - name: a\n    rules:\n      - alert: A\n        expr: up == 0\n"
        "        labels:\n          bad-label: x\n",
        {"bad.yml:7:11: invalid label name \"bad-label\""}},
+      // Also: reported in line order, though the duration is checked before the expression.
       {"a bad duration does not hide a typo in the same rule's expression",
        "groups:\n  - name: a\n    rules:\n      - alert: A\n        expr: rat(llm_x[5m]) > 1\n"
        "        for: 5mm\n",
-       {"bad.yml:6:14: invalid duration \"5mm\" in field \"for\"",
-        "bad.yml:5:15: invalid PromQL expression: unknown function with name \"rat\""}},
+       {"bad.yml:5:15: invalid PromQL expression: unknown function with name \"rat\"",
+        "bad.yml:6:14: invalid duration \"5mm\" in field \"for\""}},
       {"record and alert together",
        "groups:\n  - name: a\n    rules:\n      - record: x\n        alert: A\n        expr: up\n",
        {"bad.yml:4:9: only one of \"record\" and \"alert\" may be set in a rule"}},
