@@ -94,7 +94,7 @@ std::variant<std::unique_ptr<RuleRunner>, std::string> LoadRuleRunner(
       std::string message;
       for (const auto& diagnostic : diagnostics) {
         if (diagnostic.severity != rules::rulefile::Severity::kError) continue;
-        if (!message.empty()) message += "; ";
+        if (!message.empty()) message += '\n';  // one per line, as `rules check` prints them
         message += rules::rulefile::FormatDiagnostic(diagnostic);
       }
       return message;

@@ -69,3 +69,21 @@ TEST_CASE("check config and --config.check exit 0 for valid and 1 for invalid fi
   CHECK(RunBinary("--log.level=loud") == 2);
   CHECK(RunBinary("--version") == 0);
 }
+
+TEST_CASE("check config prints each problem of its rule files on a line, in line order", "[cli]") {
+  inferwatch::testing::TempDir dir;
+  const std::string config = dir.File("inferwatch.yml");
+  const std::string rules = dir.File("bad_rules.yml");
+  inferwatch::testing::WriteText(config, "rule_files: ['bad_rules.yml']\n");
+  inferwatch::testing::WriteText(rules,
+                                 "groups:\n  - name: g\n    rules:\n      - alert: A\n"
+                                 "        expr: rat(up[5m]) > 1\n        for: 5mm\n");
+  const std::string output = dir.File("stderr.txt");
+  const std::string command =
+      std::string(INFERWATCH_BINARY) + " check config " + config + " >/dev/null 2>" + output;
+  const int status = std::system(command.c_str());
+  CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 1));
+  CHECK(inferwatch::testing::ReadText(output) ==
+        rules + ":5:15: invalid PromQL expression: unknown function with name \"rat\"\n" + rules +
+            ":6:14: invalid duration \"5mm\" in field \"for\"\n");
+}
