@@ -70,6 +70,12 @@ void HttpServer::Install() {
   };
   server.Post("/-/reload", reload);
   server.Put("/-/reload", reload);
+  // As Prometheus answers a GET of its reload endpoint: the method, not the path, is wrong.
+  server.Get("/-/reload", [](const httplib::Request&, httplib::Response& response) {
+    response.status = 405;
+    response.set_header("Allow", "POST, PUT");
+    response.set_content("Only POST or PUT requests allowed.\n", "text/plain; charset=utf-8");
+  });
   server.Get("/api/v1/targets", [this](const httplib::Request&, httplib::Response& response) {
     const nlohmann::json body = {{"status", "success"}, {"data", hooks_.targets()}};
     response.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),

@@ -94,6 +94,8 @@ TEST_CASE("the daemon scrapes, serves /metrics and its endpoints", "[daemon]") {
 
   // Without --web.enable-lifecycle the reload endpoint is forbidden.
   CHECK(HttpRequest(port, "POST", "/-/reload").status == 403);
+  // A GET of it is the wrong method, as in Prometheus.
+  CHECK(HttpRequest(port, "GET", "/-/reload").status == 405);
 
   // The target goes down: up is 0 and its canonical series leave /metrics.
   server.SetMode(MetricsServer::Mode::kHttp500);
