@@ -197,6 +197,9 @@ int RunDemo(const Args& args) {
   CommonFlags flags;
   flags.enable_lifecycle = true;
   AddCommonFlags(app, flags);
+  app.get_option("--web.enable-lifecycle")
+      ->description(
+          "Allow reloading the configuration with POST /-/reload (always on in the demo)");
   bool done = false;
   const int parse_code = ParseArgs(app, args, done);
   if (done) return parse_code;
