@@ -487,6 +487,23 @@ TEST_CASE("OpenMetrics bucket runs with an escaped label stay one group",
   }
 }
 
+TEST_CASE("OpenMetrics bucket runs with an escaped label end where that label changes",
+          "[parsers][openmetrics]") {
+  // The tokenizer never copies an escaped label from the line before, so the run compares the
+  // text around `le`: a bucket whose escaped value differs (here by one byte, or by an escape
+  // written otherwise) starts another group, and the first one lacks its +Inf bucket.
+  for (const char* other : {R"(x\\z)", R"(x\ny)"}) {
+    INFO(other);
+    const std::string lines = std::string("h_bucket{a=\"x\\\\y\",le=\"0.1\",z=\"q\"} 0\n") +
+                              "h_bucket{a=\"x\\\\y\",le=\"1\",z=\"q\"} 1\n" + "h_bucket{a=\"" +
+                              other + "\",le=\"+Inf\",z=\"q\"} 2\n";
+    testing::Recorder recorder;
+    const auto error = Parse(HistogramOf(lines), kOm, recorder);
+    REQUIRE(error);
+    CHECK(error->ToString() == "3:1: histogram \"h\" has no +Inf bucket");
+  }
+}
+
 TEST_CASE("0.0.4 is as lenient as Prometheus's text parser", "[parsers]") {
   const std::string body =
       "# some comment\n"
