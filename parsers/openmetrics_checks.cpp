@@ -388,6 +388,8 @@ void OpenMetricsChecker::StartBucketRun(const ParsedSample& sample, std::size_t 
   run_others_ = maskable ? (uint64_t{1} << labels.size()) - 1 - (uint64_t{1} << le) : 0;
 }
 
+// CheckOtherSample, its histogram part and NoteNewGroup are inlined here (always_inline): one call
+// per sample instead of four, OpenMetrics 0.5% faster (docs/parsing.md, eleventh round).
 std::optional<ParseError> OpenMetricsChecker::CheckSample(const ParsedSample& sample, Suffix suffix,
                                                           std::size_t line) {
   if (suffix == Suffix::kBucket) return CheckBucket(sample, line);
