@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "parsers/exposition.h"
+
 namespace inferwatch::exporter::scrape {
 namespace {
 
@@ -77,7 +79,11 @@ ScrapeReport Canonicalize(const discovery::Target& target, const Normalizer& nor
 ScrapeReport ScrapeTarget(const discovery::Target& target, const Normalizer& normalizer,
                           std::int64_t now_ms) {
   const auto start = std::chrono::steady_clock::now();
-  FetchResult fetched = Fetch(target, target.body_size_limit);
+  // Unset, the limit is the parser's own: a body past it would be read whole only to be refused,
+  // so a target sending a gigabyte would cost a gigabyte of memory first.
+  const std::size_t body_limit =
+      target.body_size_limit > 0 ? target.body_size_limit : parsers::Limits{}.max_body_bytes;
+  FetchResult fetched = Fetch(target, body_limit);
   ScrapeReport report;
   if (fetched.error != ScrapeError::kNone) {
     report.error = fetched.error;

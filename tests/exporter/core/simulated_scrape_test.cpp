@@ -45,6 +45,29 @@ TEST_CASE("simulated vLLM, TGI and SGLang servers scrape into canonical series",
   }
 }
 
+TEST_CASE("without body_size_limit a scrape stops at the parser's limit, not at the body's end",
+          "[scrape]") {
+  // The simulator's huge fault announces and streams over 100 MB. Read whole, it would cost that
+  // much memory before the parser refused it.
+  exporter::simulator::Options options;
+  options.engine = "vllm";
+  options.fault = "huge";
+  exporter::simulator::SimulatedServer server(options);
+  REQUIRE(server.Start("127.0.0.1", 0));
+  exporter::discovery::Target target;
+  target.job = "sim";
+  target.address = "127.0.0.1:" + std::to_string(server.port());
+  target.interval = std::chrono::seconds(5);
+  target.timeout = std::chrono::seconds(5);
+  target.labels.Set("job", "sim");
+  REQUIRE(target.body_size_limit == 0);
+  const auto report = exporter::scrape::ScrapeTarget(target, exporter::Normalizer::Builtin(), 1000);
+  INFO(report.message);
+  CHECK(report.error == exporter::scrape::ScrapeError::kBodyTooLarge);
+  CHECK(report.samples.empty());
+  server.Stop();
+}
+
 namespace {
 
 int RunBinary(const std::string& arguments) {
