@@ -17,7 +17,7 @@ struct CanonicalSeries {
   std::string_view help;  // one line; no backslash or newline, so it needs no escaping
 };
 
-inline constexpr std::array<CanonicalSeries, 30> kCanonicalSeries{{
+inline constexpr std::array<CanonicalSeries, 42> kCanonicalSeries{{
     // Scraped from inference servers and normalised by the engine tables.
     {"llm_requests_running", CanonicalType::kGauge, "Requests in the engine's running batch."},
     {"llm_requests_waiting", CanonicalType::kGauge,
@@ -71,6 +71,30 @@ inline constexpr std::array<CanonicalSeries, 30> kCanonicalSeries{{
     {"llm_recommendation_expected_improvement_ratio", CanonicalType::kGauge,
      "Estimated relative effect of a standing recommendation on a metric."},
     {"llm_health_score", CanonicalType::kGauge, "Overall health of a target, 0 to 100."},
+    {"llm_bottleneck_condition", CanonicalType::kGauge,
+     "1 while a bottleneck's condition holds now (before its for: duration), 0 when it does not."},
+    {"llm_bottleneck_evidence", CanonicalType::kGauge,
+     "A number behind a bottleneck finding, named by the evidence label."},
+    {"llm_bottleneck_info", CanonicalType::kGauge,
+     "Always 1; labels describe a bottleneck rule (severity, for, description)."},
+    {"llm_slo_good_event_rate", CanonicalType::kGauge,
+     "Good events per second for an SLO over its base window."},
+    {"llm_slo_total_event_rate", CanonicalType::kGauge,
+     "All events per second for an SLO over its base window."},
+    {"llm_slo_burn_alert_active", CanonicalType::kGauge,
+     "1 while an SLO's multi-window burn-rate condition holds, 0 otherwise."},
+    {"llm_recommendation_suggested_value", CanonicalType::kGauge,
+     "The numeric value a standing recommendation suggests for its parameter."},
+    // Written by the exporter from the facts stated in its configuration.
+    {"llm_target_facts_info", CanonicalType::kGauge,
+     "Always 1; labels give a target's hardware facts from the configuration."},
+    {"llm_target_gpus", CanonicalType::kGauge, "GPUs serving a target, from the configuration."},
+    {"llm_target_gpu_memory_bytes", CanonicalType::kGauge,
+     "Memory of each GPU serving a target, in bytes, from the configuration."},
+    {"llm_target_tensor_parallel_size", CanonicalType::kGauge,
+     "Tensor-parallel degree of a target, from the configuration."},
+    {"llm_target_model_params", CanonicalType::kGauge,
+     "Parameters of the model a target serves, from the configuration."},
 }};
 
 inline const CanonicalSeries* FindCanonicalSeries(std::string_view name) {

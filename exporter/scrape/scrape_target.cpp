@@ -28,7 +28,7 @@ void AppendFactSeries(const discovery::Target& target, std::int64_t now_ms,
   auto add = [&](std::string_view name, const std::optional<double>& value) {
     if (value) out.push_back({FactLabels(target, name), {now_ms, *value}});
   };
-  add("llm_target_gpu_count", facts.gpu_count);
+  add("llm_target_gpus", facts.gpu_count);
   add("llm_target_gpu_memory_bytes", facts.gpu_memory_bytes);
   add("llm_target_tensor_parallel_size", facts.tensor_parallel_size);
   add("llm_target_model_params", facts.model_params);

@@ -13,7 +13,7 @@ CANONICAL_GAUGES_AND_COUNTERS = {
     "llm_gpu_utilization_ratio", "llm_gpu_sm_active_ratio", "llm_gpu_tensor_active_ratio",
     "llm_gpu_dram_active_ratio", "llm_gpu_memory_used_bytes", "llm_gpu_memory_free_bytes",
     "llm_gpu_power_watts",
-    "llm_target_gpu_count", "llm_target_gpu_memory_bytes", "llm_target_tensor_parallel_size",
+    "llm_target_gpus", "llm_target_gpu_memory_bytes", "llm_target_tensor_parallel_size",
     "llm_target_model_params", "llm_target_facts_info",
 }
 CANONICAL_HISTOGRAMS = {

@@ -88,7 +88,7 @@ TEST_CASE("a fixture scrape yields canonical series with target and job labels",
       CHECK(labels.Get("engine") == "vllm");
       CHECK(sample.point.t_ms == 5000);
     }
-    if (labels.MetricName() == "llm_target_gpu_count") gpu_count = sample.point.v == 2;
+    if (labels.MetricName() == "llm_target_gpus") gpu_count = sample.point.v == 2;
     if (labels.MetricName() == "llm_target_facts_info")
       facts_info = labels.Get("gpu_model") == "H100";
   }

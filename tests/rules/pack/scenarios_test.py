@@ -153,6 +153,16 @@ class Case:
         self.passed = (self.bottleneck in self.active and recommended
                        and self.health is not None and self.health < 100)
 
+    def lint(self, inferwatch):
+        """What `inferwatch parse --lint` finds in the daemon's own /metrics: nothing, or the
+        findings (a family without HELP, a name against the conventions)."""
+        url = f"http://127.0.0.1:{self.daemon_port}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            body = response.read()
+        result = subprocess.run([inferwatch, "parse", "--lint", "-"], input=body,
+                                capture_output=True)
+        return [line for line in result.stdout.decode().splitlines() if line.startswith("-:")]
+
     def stop(self):
         for proc in self.procs:
             if proc.poll() is None:
@@ -198,6 +208,9 @@ def main():
             loaded_done = all(case.passed for case in cases if case.bottleneck)
             if loaded_done and time.time() >= healthy_watch_until:
                 break
+        # The daemon's own output must pass its own lint (every family with HELP, conventional
+        # names), with every section's series in it.
+        lint_findings = cases[-1].lint(args.inferwatch) if cases else []
     finally:
         for case in cases:
             case.stop()
@@ -223,6 +236,7 @@ def main():
                     and case.health >= healthy.health:
                 failures.append(f"{case.name}: health {case.health} not below healthy's "
                                 f"{healthy.health}")
+    failures.extend(f"{cases[-1].name}: /metrics lint: {finding}" for finding in lint_findings)
     for failure in failures:
         log(f"FAIL {failure}")
     if not failures:
