@@ -89,6 +89,13 @@ bool HttpServer::Start(std::string& error) {
     return false;
   }
   server_ = std::make_unique<httplib::Server>();
+  // cpp-httplib's default also sets SO_REUSEPORT, with which a second inferwatch on the same
+  // address starts without error and the kernel splits the scrapes between the two. Only
+  // SO_REUSEADDR: a restart can bind at once, a port in use is refused.
+  server_->set_socket_options([](socket_t sock) {
+    const int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   server_->set_read_timeout(10, 0);
   server_->set_write_timeout(10, 0);
   Install();

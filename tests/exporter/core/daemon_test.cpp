@@ -163,3 +163,21 @@ TEST_CASE("the daemon refuses an invalid configuration or listen address", "[dae
   CHECK_FALSE(daemon.Start(error));
   CHECK_THAT(error, Catch::Contains("invalid listen address"));
 }
+
+TEST_CASE("a second daemon on an address in use fails to start", "[daemon]") {
+  // As Prometheus and node_exporter do; with SO_REUSEPORT (cpp-httplib's default) both would
+  // run and share the scrapes.
+  TempDir dir;
+  const std::string file = dir.File("empty.yml");
+  WriteText(file, "");
+  RunningDaemon first(file, false);
+  std::ostringstream sink;
+  exporter::log::Logger logger(sink);
+  exporter::daemon::DaemonOptions options;
+  options.config_file = file;
+  options.server.listen_address = "127.0.0.1:" + std::to_string(first.daemon->port());
+  exporter::daemon::Daemon second(options, logger);
+  std::string error;
+  CHECK_FALSE(second.Start(error));
+  CHECK_THAT(error, Catch::Contains("address in use"));
+}
