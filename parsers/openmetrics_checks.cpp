@@ -413,9 +413,7 @@ std::optional<ParseError> OpenMetricsChecker::CheckBucket(const ParsedSample& sa
   if (std::isnan(value)) return At(line, "counter-like sample _bucket is NaN");
   if (value < 0) return At(line, "counter-like sample _bucket is negative");
   HistogramGroup& state = histogram_;
-  const bool same_group = state.active && group == state.group &&
-                          sample.has_timestamp == state.has_timestamp &&
-                          (!sample.has_timestamp || sample.TimestampSeconds() == state.timestamp);
+  const bool same_group = state.active && group == state.group && state.SameTimeAs(sample);
   if (!same_group) {
     if (auto error = EnterHistogramGroup(sample, group)) return error;
   }
@@ -492,8 +490,7 @@ std::optional<ParseError> OpenMetricsChecker::CheckBucket(const ParsedSample& sa
 [[gnu::always_inline]] inline std::optional<ParseError> OpenMetricsChecker::EnterHistogramGroup(
     const ParsedSample& sample, uint64_t group) {
   HistogramGroup& state = histogram_;
-  if (state.active && (group != state.group || sample.has_timestamp != state.has_timestamp ||
-                       (sample.has_timestamp && sample.TimestampSeconds() != state.timestamp))) {
+  if (state.active && (group != state.group || !state.SameTimeAs(sample))) {
     if (auto error = FinishHistogramGroup()) return error;
   }
   if (!state.active) {

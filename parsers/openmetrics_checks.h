@@ -86,6 +86,15 @@ class OpenMetricsChecker {
     // with a timestamp).
     bool timestamp_from_ms = false;
     int64_t timestamp_ms = 0;
+    // Both or neither have a timestamp, and the same seconds. Two read as milliseconds of the
+    // usual shape are compared as those, without the division.
+    bool SameTimeAs(const ParsedSample& sample) const {
+      if (timestamp_from_ms && sample.timestamp_seconds_pending) {
+        return sample.timestamp_ms == timestamp_ms;
+      }
+      return sample.has_timestamp == has_timestamp &&
+             (!sample.has_timestamp || sample.TimestampSeconds() == timestamp);
+    }
     bool has_bucket = false;
     double last_bound = 0;
     double last_bucket_value = 0;
@@ -252,16 +261,7 @@ inline void ShortTextKey(std::string_view text, uint64_t (&key)[4]) {
   HistogramGroup& state = histogram_;
   // The series group's timestamp is the histogram group's: a bucket of the run must repeat it,
   // anything else (absent, later, earlier) is CheckBucket's to judge.
-  if (state.timestamp_from_ms) {
-    // Both read as milliseconds of the usual shape: their seconds are equal exactly when they
-    // are, and need no division.
-    if (!sample.timestamp_seconds_pending || sample.timestamp_ms != state.timestamp_ms) {
-      return false;
-    }
-  } else if (sample.has_timestamp != state.has_timestamp ||
-             (sample.has_timestamp && sample.TimestampSeconds() != state.timestamp)) {
-    return false;
-  }
+  if (!state.SameTimeAs(sample)) return false;
   // The run's counts so far are not negative, so one test rejects NaN, negative and
   // non-cumulative counts; bounds must increase.
   const double value = sample.value;
