@@ -16,6 +16,13 @@ rules::Labels FactLabels(const discovery::Target& target, std::string_view name)
   return labels;
 }
 
+// The body limit of a target: its body_size_limit, or unset the parser's own. Reading stops
+// there too: a body past it would be read whole only to be refused, so a target sending a
+// gigabyte would cost a gigabyte of memory first.
+std::size_t BodyLimit(const discovery::Target& target) {
+  return target.body_size_limit > 0 ? target.body_size_limit : parsers::Limits{}.max_body_bytes;
+}
+
 }  // namespace
 
 void AppendFactSeries(const discovery::Target& target, std::int64_t now_ms,
@@ -44,7 +51,7 @@ ScrapeReport Canonicalize(const discovery::Target& target, const Normalizer& nor
   input.target = target.address;
   input.configured_engine = target.engine;
   input.target_labels = &target.labels;
-  if (target.body_size_limit > 0) input.limits.max_body_bytes = target.body_size_limit;
+  input.limits.max_body_bytes = BodyLimit(target);
   NormalizeResult normalized = normalizer.Normalize(input);
   report.engine = std::move(normalized.engine);
   report.version = std::move(normalized.version);
@@ -79,11 +86,7 @@ ScrapeReport Canonicalize(const discovery::Target& target, const Normalizer& nor
 ScrapeReport ScrapeTarget(const discovery::Target& target, const Normalizer& normalizer,
                           std::int64_t now_ms) {
   const auto start = std::chrono::steady_clock::now();
-  // Unset, the limit is the parser's own: a body past it would be read whole only to be refused,
-  // so a target sending a gigabyte would cost a gigabyte of memory first.
-  const std::size_t body_limit =
-      target.body_size_limit > 0 ? target.body_size_limit : parsers::Limits{}.max_body_bytes;
-  FetchResult fetched = Fetch(target, body_limit);
+  FetchResult fetched = Fetch(target, BodyLimit(target));
   ScrapeReport report;
   if (fetched.error != ScrapeError::kNone) {
     report.error = fetched.error;

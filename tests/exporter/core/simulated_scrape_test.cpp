@@ -10,6 +10,22 @@
 namespace exporter = inferwatch::exporter;
 namespace rules = inferwatch::rules;
 
+namespace {
+
+// A scrape target of job "sim" for a simulated server on loopback.
+exporter::discovery::Target SimulatorTarget(const exporter::simulator::SimulatedServer& server,
+                                            std::chrono::seconds interval) {
+  exporter::discovery::Target target;
+  target.job = "sim";
+  target.address = "127.0.0.1:" + std::to_string(server.port());
+  target.interval = interval;
+  target.timeout = interval;
+  target.labels.Set("job", "sim");
+  return target;
+}
+
+}  // namespace
+
 TEST_CASE("simulated vLLM, TGI and SGLang servers scrape into canonical series", "[scrape]") {
   for (const std::string engine : {"vllm", "tgi", "sglang"}) {
     INFO(engine);
@@ -17,12 +33,7 @@ TEST_CASE("simulated vLLM, TGI and SGLang servers scrape into canonical series",
     options.engine = engine;
     exporter::simulator::SimulatedServer server(options);
     REQUIRE(server.Start("127.0.0.1", 0));
-    exporter::discovery::Target target;
-    target.job = "sim";
-    target.address = "127.0.0.1:" + std::to_string(server.port());
-    target.interval = std::chrono::seconds(2);
-    target.timeout = std::chrono::seconds(2);
-    target.labels.Set("job", "sim");
+    const auto target = SimulatorTarget(server, std::chrono::seconds(2));
     const auto report =
         exporter::scrape::ScrapeTarget(target, exporter::Normalizer::Builtin(), 1000);
     INFO(report.message);
@@ -54,12 +65,7 @@ TEST_CASE("without body_size_limit a scrape stops at the parser's limit, not at 
   options.fault = "huge";
   exporter::simulator::SimulatedServer server(options);
   REQUIRE(server.Start("127.0.0.1", 0));
-  exporter::discovery::Target target;
-  target.job = "sim";
-  target.address = "127.0.0.1:" + std::to_string(server.port());
-  target.interval = std::chrono::seconds(5);
-  target.timeout = std::chrono::seconds(5);
-  target.labels.Set("job", "sim");
+  const auto target = SimulatorTarget(server, std::chrono::seconds(5));
   REQUIRE(target.body_size_limit == 0);
   const auto report = exporter::scrape::ScrapeTarget(target, exporter::Normalizer::Builtin(), 1000);
   INFO(report.message);
