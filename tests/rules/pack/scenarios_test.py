@@ -135,14 +135,14 @@ class Case:
             return
         self.active = {labels.get("bottleneck") for name, labels, value in samples
                        if name == "llm_bottleneck_active" and value == 1}
-        self.standing = {labels.get("recommendation") for name, labels, value in samples
-                         if name == "llm_recommendation_info" and value == 1}
+        standing = [labels for name, labels, value in samples
+                    if name == "llm_recommendation_info" and value == 1]
+        self.standing = {labels.get("recommendation") for labels in standing}
         # Advice must change something: a suggestion equal to the current value is a defect.
         self.no_change |= {f"{labels.get('recommendation')} ({labels.get('parameter')}="
                            f"{labels.get('current')})"
-                           for name, labels, value in samples
-                           if name == "llm_recommendation_info" and value == 1
-                           and "current" in labels and labels["current"] == labels.get("suggested")}
+                           for labels in standing
+                           if "current" in labels and labels["current"] == labels.get("suggested")}
         scores = [value for name, _, value in samples if name == "llm_health_score"]
         self.health = scores[0] if scores else None
         if self.bottleneck is None:
